@@ -1,0 +1,318 @@
+import { DataResource, Fn, TerraformResource } from "cdktf";
+import { Construct } from "constructs";
+import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { DataAzurermKubernetesCluster } from "@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster";
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { KubernetesProvider, KubernetesProviderConfig } from "@cdktf/provider-kubernetes/lib/provider";
+import { AKS_AAD_SERVER_APP_ID, AKS_RBAC_CLUSTER_ADMIN } from "./constants";
+import { propagationWait } from "./internal";
+import { validateAksWithOidcProps, validateExistingAksProps } from "./validation";
+
+/** Anything that issues Kubernetes service-account tokens Entra can trust. */
+export interface IOidcIssuer {
+  /** The issuer URL exactly as the cluster puts it in the token's `iss` claim. */
+  readonly oidcIssuerUrl: string;
+}
+
+/** How the Kubernetes provider authenticates to an AKS cluster. */
+export interface KubernetesAuthOptions {
+  /**
+   * `kubelogin` execs `kubelogin get-token` (Azure AD; works with local accounts disabled).
+   * `client-certificate` uses the cluster's local-account client certificate from `kube_config`;
+   * only for clusters with local accounts enabled and Azure AD integration off.
+   * @default "kubelogin"
+   */
+  readonly method?: "kubelogin" | "client-certificate";
+  /**
+   * kubelogin's `--login` mode: `azurecli` reuses `az login`; `workloadidentity` suits CI runners
+   * with federated credentials (GitHub Actions OIDC); `spn` and `msi` read kubelogin's usual
+   * environment variables.
+   * @default "azurecli"
+   */
+  readonly loginMode?: "azurecli" | "workloadidentity" | "spn" | "msi" | "devicecode";
+  /** The kubelogin executable. @default "kubelogin" (from PATH) */
+  readonly kubeloginCommand?: string;
+}
+
+/** A cluster that workloads can federate with and that a Kubernetes provider can talk to. */
+export interface IAksCluster extends IOidcIssuer {
+  /** The cluster's name. */
+  readonly clusterName: string;
+  /** The cluster's resource group. */
+  readonly resourceGroupName: string;
+  /** The cluster's Azure resource id. */
+  readonly clusterId: string;
+  /**
+   * A resource that completes once the deployer may create Kubernetes objects (its cluster role
+   * has had time to propagate), when this construct manages that; Kubernetes objects in the same
+   * stack wait for it.
+   */
+  readonly kubernetesReady?: TerraformResource;
+  /** Provider settings (host, CA, credentials) for `@cdktf/provider-kubernetes`. */
+  kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig;
+}
+
+/** The system node pool of an {@link AksWithOidc} cluster. */
+export interface SystemNodePoolOptions {
+  /** Pool name: lowercase letters and digits, 1–12 characters. @default "system" */
+  readonly name?: string;
+  /** VM size. @default "Standard_D2s_v3" */
+  readonly vmSize?: string;
+  /** Number of nodes (fixed; no autoscaling). @default 2 */
+  readonly nodeCount?: number;
+  /** Availability zones, e.g. ["1","2","3"]. @default none (regional) */
+  readonly zones?: string[];
+  /** OS disk type. @default "Managed" */
+  readonly osDiskType?: "Managed" | "Ephemeral";
+}
+
+/** Properties of {@link AksWithOidc}. */
+export interface AksWithOidcProps {
+  /** Cluster name (1–63 characters: letters, digits, `-`, `_`; starts and ends alphanumeric). */
+  readonly name: string;
+  /** Resource group the cluster is created in. */
+  readonly resourceGroupName: string;
+  /** Azure region, e.g. `eastus`. */
+  readonly location: string;
+  /** DNS prefix of the API server FQDN. @default the cluster name */
+  readonly dnsPrefix?: string;
+  /** Kubernetes version. @default AKS's default version at creation time */
+  readonly kubernetesVersion?: string;
+  /** The system node pool. @default 2 × Standard_D2s_v3, managed OS disk */
+  readonly systemNodePool?: SystemNodePoolOptions;
+  /**
+   * Disable the cluster's local (certificate) accounts so that every access goes through Azure AD.
+   * @default true
+   */
+  readonly localAccountDisabled?: boolean;
+  /** Authorize Kubernetes API calls with Azure RBAC role assignments. @default true */
+  readonly azureRbacEnabled?: boolean;
+  /** Entra group object ids that are cluster admins. @default none */
+  readonly adminGroupObjectIds?: string[];
+  /** Entra tenant of the cluster's Azure AD integration. @default the deployer's tenant */
+  readonly tenantId?: string;
+  /**
+   * Give whoever runs `cdktf deploy` the "Azure Kubernetes Service RBAC Cluster Admin" role on the
+   * cluster, so that the Kubernetes provider may create service accounts and pods. Only applies
+   * when Azure RBAC is on.
+   * @default true
+   */
+  readonly grantDeployerClusterAdmin?: boolean;
+  /**
+   * How long to wait after the deployer's cluster role assignment before Kubernetes objects are
+   * created (role assignments take minutes to propagate). A Terraform duration.
+   * @default "90s"
+   */
+  readonly rolePropagationDelay?: string;
+  /** AKS pricing tier. @default "Free" */
+  readonly skuTier?: "Free" | "Standard" | "Premium";
+  /** Tags for the cluster. @default none */
+  readonly tags?: Record<string, string>;
+}
+
+/** Properties of {@link AksWithOidc.fromExisting}. */
+export interface ExistingAksProps {
+  /** Name of the existing cluster. */
+  readonly name: string;
+  /** Resource group of the existing cluster. */
+  readonly resourceGroupName: string;
+  /**
+   * Run `az aks update --enable-oidc-issuer --enable-workload-identity` on the cluster during
+   * apply (a `terraform_data` with a `local-exec` provisioner; needs the Azure CLI where
+   * `cdktf deploy` runs). Off: the cluster must already have both features; the plan fails with
+   * instructions otherwise.
+   * @default false
+   */
+  readonly enableWorkloadIdentity?: boolean;
+}
+
+function kubernetesProviderFrom(
+  kubeConfig: { host: string; clusterCaCertificate: string; clientCertificate: string; clientKey: string },
+  auth: KubernetesAuthOptions = {},
+): KubernetesProviderConfig {
+  const base = {
+    host: kubeConfig.host,
+    clusterCaCertificate: Fn.base64decode(kubeConfig.clusterCaCertificate),
+  };
+  if ((auth.method ?? "kubelogin") === "client-certificate") {
+    return {
+      ...base,
+      clientCertificate: Fn.base64decode(kubeConfig.clientCertificate),
+      clientKey: Fn.base64decode(kubeConfig.clientKey),
+    };
+  }
+  return {
+    ...base,
+    exec: [
+      {
+        apiVersion: "client.authentication.k8s.io/v1beta1",
+        command: auth.kubeloginCommand ?? "kubelogin",
+        args: ["get-token", "--login", auth.loginMode ?? "azurecli", "--server-id", AKS_AAD_SERVER_APP_ID],
+      },
+    ],
+  };
+}
+
+/**
+ * An AKS cluster whose OIDC issuer and workload identity are always on, with Azure AD
+ * integration, Azure RBAC and local accounts disabled by default.
+ *
+ * Use {@link AksWithOidc.fromExisting} for a cluster that Terraform does not manage.
+ */
+export class AksWithOidc extends Construct implements IAksCluster {
+  /**
+   * Refers to a cluster that already exists, through an `azurerm_kubernetes_cluster` data source.
+   *
+   * A data source (not an `import` block) because adopting a cluster into this stack's state would
+   * make Terraform the owner of every setting of it – node pools, network, add-ons – and any
+   * difference from our defaults would plan an update or a replacement of a running cluster. Reading
+   * it leaves the cluster's owner in charge. The data source carries a postcondition, so a plan
+   * against a cluster without the OIDC issuer fails with the command to fix it; or set
+   * `enableWorkloadIdentity` to have the deploy run that command.
+   */
+  public static fromExisting(scope: Construct, id: string, props: ExistingAksProps): ExistingAksWithOidc {
+    return new ExistingAksWithOidc(scope, id, props);
+  }
+
+  /** The `azurerm_kubernetes_cluster` resource. */
+  public readonly cluster: KubernetesCluster;
+  public readonly clusterName: string;
+  public readonly resourceGroupName: string;
+  public readonly clusterId: string;
+  /** The cluster's OIDC issuer URL (a reference to the cluster attribute, never a copied string). */
+  public readonly oidcIssuerUrl: string;
+  /** The deployer's cluster-admin role assignment, when created. */
+  public readonly deployerRoleAssignment?: RoleAssignment;
+  public readonly kubernetesReady?: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: AksWithOidcProps) {
+    super(scope, id);
+    validateAksWithOidcProps(this, props);
+
+    const azureRbacEnabled = props.azureRbacEnabled ?? true;
+    const pool = props.systemNodePool ?? {};
+    const needsClientConfig = props.tenantId === undefined || (azureRbacEnabled && props.grantDeployerClusterAdmin !== false);
+    const client = needsClientConfig ? new DataAzurermClientConfig(this, "deployer") : undefined;
+
+    this.cluster = new KubernetesCluster(this, "cluster", {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      dnsPrefix: props.dnsPrefix ?? props.name,
+      kubernetesVersion: props.kubernetesVersion,
+      skuTier: props.skuTier ?? "Free",
+      // Always on: this construct exists for workload identity.
+      oidcIssuerEnabled: true,
+      workloadIdentityEnabled: true,
+      localAccountDisabled: props.localAccountDisabled ?? true,
+      roleBasedAccessControlEnabled: true,
+      azureActiveDirectoryRoleBasedAccessControl: {
+        azureRbacEnabled,
+        tenantId: props.tenantId ?? client!.tenantId,
+        adminGroupObjectIds: props.adminGroupObjectIds,
+      },
+      identity: { type: "SystemAssigned" },
+      defaultNodePool: {
+        name: pool.name ?? "system",
+        vmSize: pool.vmSize ?? "Standard_D2s_v3",
+        nodeCount: pool.nodeCount ?? 2,
+        zones: pool.zones,
+        osDiskType: pool.osDiskType ?? "Managed",
+        temporaryNameForRotation: "tmprotate",
+      },
+      tags: props.tags,
+    });
+
+    this.clusterName = this.cluster.name;
+    this.resourceGroupName = this.cluster.resourceGroupName;
+    this.clusterId = this.cluster.id;
+    this.oidcIssuerUrl = this.cluster.oidcIssuerUrl;
+
+    if (azureRbacEnabled && props.grantDeployerClusterAdmin !== false) {
+      this.deployerRoleAssignment = new RoleAssignment(this, "deployer-cluster-admin", {
+        scope: this.cluster.id,
+        roleDefinitionName: AKS_RBAC_CLUSTER_ADMIN,
+        principalId: client!.objectId,
+        description: "Lets the identity running cdktf deploy manage Kubernetes objects (Azure RBAC).",
+      });
+      this.kubernetesReady = propagationWait(
+        this,
+        "deployer-role-propagation",
+        props.rolePropagationDelay ?? "90s",
+        [this.deployerRoleAssignment],
+        { role_assignment_id: this.deployerRoleAssignment.id },
+      );
+    }
+  }
+
+  public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {
+    return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), auth);
+  }
+
+  /** Creates a Kubernetes provider for this cluster in `scope`'s stack. */
+  public kubernetesProvider(scope: Construct, id: string, auth?: KubernetesAuthOptions): KubernetesProvider {
+    return new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
+  }
+}
+
+/** An AKS cluster read through a data source; see {@link AksWithOidc.fromExisting}. */
+export class ExistingAksWithOidc extends Construct implements IAksCluster {
+  /** The `azurerm_kubernetes_cluster` data source. */
+  public readonly cluster: DataAzurermKubernetesCluster;
+  /** The `az aks update` step, when `enableWorkloadIdentity` is set. */
+  public readonly enableStep?: DataResource;
+  public readonly clusterName: string;
+  public readonly resourceGroupName: string;
+  public readonly clusterId: string;
+  public readonly oidcIssuerUrl: string;
+
+  constructor(scope: Construct, id: string, props: ExistingAksProps) {
+    super(scope, id);
+    validateExistingAksProps(this, props);
+
+    if (props.enableWorkloadIdentity) {
+      this.enableStep = new DataResource(this, "enable-workload-identity", {
+        triggersReplace: { name: props.name, resource_group: props.resourceGroupName },
+        provisioners: [
+          {
+            type: "local-exec",
+            command:
+              'az aks update --resource-group "$RG" --name "$NAME" --enable-oidc-issuer --enable-workload-identity --output none',
+            environment: { RG: props.resourceGroupName, NAME: props.name },
+          },
+        ],
+      });
+    }
+
+    this.cluster = new DataAzurermKubernetesCluster(this, "cluster", {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      dependsOn: this.enableStep ? [this.enableStep] : undefined,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: "${self.oidc_issuer_enabled && self.oidc_issuer_url != \"\"}",
+            errorMessage:
+              "The AKS cluster has no OIDC issuer. Run: az aks update --resource-group <rg> --name <cluster> " +
+              "--enable-oidc-issuer --enable-workload-identity (or set enableWorkloadIdentity: true).",
+          },
+        ],
+      },
+    });
+
+    this.clusterName = this.cluster.name;
+    this.resourceGroupName = this.cluster.resourceGroupName;
+    this.clusterId = this.cluster.id;
+    this.oidcIssuerUrl = this.cluster.oidcIssuerUrl;
+  }
+
+  public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {
+    return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), auth);
+  }
+
+  /** Creates a Kubernetes provider for this cluster in `scope`'s stack. */
+  public kubernetesProvider(scope: Construct, id: string, auth?: KubernetesAuthOptions): KubernetesProvider {
+    return new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
+  }
+}

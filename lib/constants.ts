@@ -1,0 +1,52 @@
+/**
+ * Fixed values of Azure workload identity. Kept in one place so that every construct, the
+ * security rules and the review tooling agree on them.
+ */
+
+/** The only audience Entra accepts for workload identity token exchange. */
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
+/** Pod label the AKS mutating webhook selects on. Required on the pod, not only on the SA. */
+export const USE_LABEL = "azure.workload.identity/use";
+
+/** Service-account annotation holding the managed identity's client id. */
+export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
+
+/** Service-account annotation overriding the tenant id (defaults to the cluster's tenant). */
+export const TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
+
+/** Service-account annotation for the projected token's lifetime, in seconds (3600–86400). */
+export const TOKEN_EXPIRATION_ANNOTATION = "azure.workload.identity/service-account-token-expiration";
+
+/** Pod annotations understood by the webhook. */
+export const SKIP_CONTAINERS_ANNOTATION = "azure.workload.identity/skip-containers";
+export const INJECT_PROXY_SIDECAR_ANNOTATION = "azure.workload.identity/inject-proxy-sidecar";
+export const PROXY_SIDECAR_PORT_ANNOTATION = "azure.workload.identity/proxy-sidecar-port";
+
+/** Bounds of the token expiration annotation, in seconds. */
+export const MIN_TOKEN_EXPIRATION_SECONDS = 3600;
+export const MAX_TOKEN_EXPIRATION_SECONDS = 86400;
+
+/** Entra limit: federated identity credentials per user-assigned managed identity. */
+export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
+
+/** Built-in role that lets a principal read secret contents (data plane). */
+export const KEY_VAULT_SECRETS_USER = "Key Vault Secrets User";
+
+/** Built-in role that lets a principal write secrets (data plane); given to the deployer. */
+export const KEY_VAULT_SECRETS_OFFICER = "Key Vault Secrets Officer";
+
+/** Built-in role that lets the deployer manage Kubernetes objects on an Azure-RBAC AKS cluster. */
+export const AKS_RBAC_CLUSTER_ADMIN = "Azure Kubernetes Service RBAC Cluster Admin";
+
+/**
+ * The application id of the "Azure Kubernetes Service AAD Server" that kubelogin requests tokens
+ * for. It is the same in every tenant.
+ */
+export const AKS_AAD_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+/** The image the walkthroughs use to prove that a pod can read a Key Vault secret. */
+export const SAMPLE_IMAGE = "ghcr.io/azure/azure-workload-identity/msal-go";
+
+/** Environment variable the webhook sets to the projected token's path (moved in v1.6.0). */
+export const FEDERATED_TOKEN_FILE_ENV = "AZURE_FEDERATED_TOKEN_FILE";

@@ -1,0 +1,165 @@
+import { TerraformResource, TerraformStack, TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
+import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { KEY_VAULT_SECRETS_USER } from "./constants";
+import { FederatedWorkload } from "./federated-workload";
+import { addDependency } from "./internal";
+import { IWorkloadKeyVault, WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
+import { IManagedIdentity } from "./managed-identity";
+import { validateKeyVaultSecretAccessProps } from "./validation";
+
+/** A secret the workload may read. */
+export interface SecretSpec {
+  /** Secret name: 1–127 characters, letters, digits and `-`. */
+  readonly name: string;
+  /** The secret already exists in the vault: grant access, create nothing. @default false */
+  readonly existing?: boolean;
+  /**
+   * The value, written through the write-only `value_wo` argument so that it never lands in
+   * Terraform state (Terraform ≥ 1.11). Pass a sensitive variable's value.
+   * @default a new sensitive, ephemeral Terraform variable `keyvault_secret_<name>` (set `TF_VAR_keyvault_secret_<name>`)
+   */
+  readonly value?: string;
+  /** Bump to write a new value (write-only arguments are only sent when this changes). @default 1 */
+  readonly valueVersion?: number;
+  /** Content type. @default none */
+  readonly contentType?: string;
+  /** Expiry, RFC 3339 UTC (`2027-01-01T00:00:00Z`). @default none */
+  readonly expirationDate?: string;
+}
+
+/** Properties of {@link KeyVaultSecretAccess}. */
+export interface KeyVaultSecretAccessProps {
+  /** Who reads: a {@link FederatedWorkload} (its pods then also wait for the grant) or an identity. */
+  readonly workload: FederatedWorkload | IManagedIdentity;
+  /** The vault: a {@link WorkloadKeyVault}, `WorkloadKeyVault.fromExisting(...)`, or props for a new one. */
+  readonly vault: IWorkloadKeyVault | WorkloadKeyVaultProps;
+  /** The secrets. At least one. */
+  readonly secrets: SecretSpec[];
+  /**
+   * Where the `Key Vault Secrets User` role is assigned in RBAC mode: on each secret (least
+   * privilege) or on the whole vault. Access policies are always vault-wide, so access-policy
+   * vaults require "vault".
+   * @default "secret" for RBAC vaults, "vault" for access-policy vaults
+   */
+  readonly grantScope?: "secret" | "vault";
+}
+
+function isVaultProps(v: IWorkloadKeyVault | WorkloadKeyVaultProps): v is WorkloadKeyVaultProps {
+  return (v as IWorkloadKeyVault).vaultId === undefined;
+}
+
+/**
+ * Grants a workload read access to Key Vault secrets: the vault (new or given), the secrets
+ * (values kept out of state), and the grant – `Key Vault Secrets User` on each secret by default,
+ * on the vault on request, or an access policy with `get` on secrets for access-policy vaults.
+ */
+export class KeyVaultSecretAccess extends Construct {
+  /** The vault. */
+  public readonly vault: IWorkloadKeyVault;
+  /** The secrets created here, by name. */
+  public readonly secrets: Record<string, KeyVaultSecret> = {};
+  /** The variables created for secret values, by secret name. */
+  public readonly valueVariables: Record<string, TerraformVariable> = {};
+  /** Role assignments or access policies that grant the read. */
+  public readonly grants: Array<RoleAssignment | KeyVaultAccessPolicyA> = [];
+  /** The scope actually used. */
+  public readonly grantScope: "secret" | "vault";
+  private readonly secretNames: string[];
+
+  constructor(scope: Construct, id: string, props: KeyVaultSecretAccessProps) {
+    super(scope, id);
+    this.vault = isVaultProps(props.vault) ? new WorkloadKeyVault(this, "vault", props.vault) : props.vault;
+    this.grantScope = props.grantScope ?? (this.vault.permissionModel === "rbac" ? "secret" : "vault");
+    validateKeyVaultSecretAccessProps(this, props, this.vault.permissionModel, this.grantScope);
+    this.secretNames = props.secrets.map((s) => s.name);
+
+    const identity = props.workload instanceof FederatedWorkload ? props.workload.identity : props.workload;
+    const scopes: string[] = [];
+    for (const spec of props.secrets) {
+      if (spec.existing) {
+        scopes.push(`${this.vault.vaultId}/secrets/${spec.name}`);
+        continue;
+      }
+      const secret = new KeyVaultSecret(this, `secret-${spec.name}`, {
+        name: spec.name,
+        keyVaultId: this.vault.vaultId,
+        valueWo: spec.value ?? this.valueVariable(spec.name).stringValue,
+        valueWoVersion: spec.valueVersion ?? 1,
+        contentType: spec.contentType,
+        expirationDate: spec.expirationDate,
+      });
+      if (this.vault.secretsWritable) addDependency(secret, this.vault.secretsWritable);
+      this.secrets[spec.name] = secret;
+      scopes.push(secret.resourceVersionlessId);
+    }
+
+    if (this.vault.permissionModel === "access-policy") {
+      this.grants.push(
+        new KeyVaultAccessPolicyA(this, "read-policy", {
+          keyVaultId: this.vault.vaultId,
+          tenantId: identity.tenantId,
+          objectId: identity.principalId,
+          secretPermissions: ["Get"],
+        }),
+      );
+    } else {
+      const grantScopes = this.grantScope === "vault" ? [this.vault.vaultId] : scopes;
+      grantScopes.forEach((grantScope, i) => {
+        const name = this.grantScope === "vault" ? "vault" : props.secrets[i].name;
+        const grant = new RoleAssignment(this, `secrets-user-${name}`, {
+          scope: grantScope,
+          roleDefinitionName: KEY_VAULT_SECRETS_USER,
+          principalId: identity.principalId,
+          // A new identity's service principal may not have replicated yet; the type skips that lookup.
+          principalType: "ServicePrincipal",
+          description: `Workload identity reads ${this.grantScope === "vault" ? "all secrets of the vault" : `secret ${name}`}.`,
+        });
+        this.grants.push(grant);
+      });
+    }
+
+    if (props.workload instanceof FederatedWorkload) {
+      for (const grant of this.grants) props.workload.startAfter(grant);
+    }
+  }
+
+  private valueVariable(secretName: string): TerraformVariable {
+    const name = `keyvault_secret_${secretName.toLowerCase().replace(/-/g, "_")}`;
+    const stack = TerraformStack.of(this);
+    if (stack.node.tryFindChild(name)) {
+      throw new Error(
+        `KeyVaultSecretAccess ${this.node.path}: a variable named ${name} already exists in stack ${stack.node.id}; ` +
+          `pass the value of secret ${JSON.stringify(secretName)} explicitly as \`value\``,
+      );
+    }
+    const variable = new TerraformVariable(stack, name, {
+      type: "string",
+      sensitive: true,
+      nullable: false,
+      description: `Value of Key Vault secret ${secretName}; written with value_wo, never stored in state.`,
+    });
+    // Write-only arguments accept ephemeral values: the value stays out of the plan file too.
+    variable.addOverride("ephemeral", true);
+    this.valueVariables[secretName] = variable;
+    return variable;
+  }
+
+  /**
+   * The environment the walkthroughs' sample reads: `KEYVAULT_URL` (the vault URI) and
+   * `SECRET_NAME`. @param secretName which secret; @default the first
+   */
+  public podEnvironment(secretName: string = this.secretNames[0]): Record<string, string> {
+    if (!this.secretNames.includes(secretName)) {
+      throw new Error(`KeyVaultSecretAccess ${this.node.path}: no secret named ${JSON.stringify(secretName)} is granted here`);
+    }
+    return { KEYVAULT_URL: this.vault.vaultUri, SECRET_NAME: secretName };
+  }
+
+  /** All grants as resources, e.g. for `dependsOn`. */
+  public get grantResources(): TerraformResource[] {
+    return [...this.grants];
+  }
+}

@@ -1,0 +1,176 @@
+import { TerraformResource } from "cdktf";
+import { Construct } from "constructs";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault";
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { KEY_VAULT_SECRETS_OFFICER } from "./constants";
+import { propagationWait } from "./internal";
+import { validateWorkloadKeyVaultProps } from "./validation";
+
+/** How a vault authorizes data-plane access. */
+export type KeyVaultPermissionModel = "rbac" | "access-policy";
+
+/** A Key Vault that workloads can be granted secrets of. */
+export interface IWorkloadKeyVault {
+  /** Azure resource id. */
+  readonly vaultId: string;
+  /** Data-plane URI, `https://<name>.vault.azure.net/` – the pod's `KEYVAULT_URL`. */
+  readonly vaultUri: string;
+  /** Vault name. */
+  readonly vaultName: string;
+  /** Tenant that authenticates requests to the vault. */
+  readonly tenantId: string;
+  /** Azure RBAC (`Key Vault Secrets User` role) or access policies (`get` on secrets). */
+  readonly permissionModel: KeyVaultPermissionModel;
+  /**
+   * Completes once the deployer may write secrets (its data-plane grant has had time to
+   * propagate), when this construct manages that grant.
+   */
+  readonly secretsWritable?: TerraformResource;
+}
+
+/** Optional network restriction of a new vault. */
+export interface KeyVaultNetworkRules {
+  /** Allowed public IPv4 addresses or CIDR ranges (include wherever `cdktf deploy` runs). @default none */
+  readonly ipRules?: string[];
+  /** Allowed subnet ids (service endpoints). @default none */
+  readonly subnetIds?: string[];
+  /** Let trusted Azure services through. @default true */
+  readonly allowAzureServices?: boolean;
+}
+
+/** Properties of a new {@link WorkloadKeyVault}. */
+export interface WorkloadKeyVaultProps {
+  /** Vault name: 3–24 characters, letters, digits and `-`, starts with a letter, globally unique. */
+  readonly name: string;
+  /** Resource group. */
+  readonly resourceGroupName: string;
+  /** Azure region. */
+  readonly location: string;
+  /** Tenant id. @default the deployer's tenant */
+  readonly tenantId?: string;
+  /** Permission model. @default "rbac" */
+  readonly permissionModel?: KeyVaultPermissionModel;
+  /** SKU. @default "standard" */
+  readonly skuName?: "standard" | "premium";
+  /**
+   * Purge protection: deleted secrets and the vault cannot be purged before the retention period
+   * ends. Note that a purge-protected vault's name stays taken for that period after `destroy`.
+   * @default true
+   */
+  readonly purgeProtectionEnabled?: boolean;
+  /** Soft-delete retention, 7–90 days. @default 90 */
+  readonly softDeleteRetentionDays?: number;
+  /**
+   * Deny network access except from these rules. @default none (public endpoint, authorization only)
+   */
+  readonly networkRules?: KeyVaultNetworkRules;
+  /**
+   * Give whoever runs `cdktf deploy` the data-plane access needed to write secrets
+   * ("Key Vault Secrets Officer" in RBAC mode, an access policy otherwise).
+   * @default true
+   */
+  readonly grantDeployer?: boolean;
+  /** Wait after the deployer's grant before secrets are written. A Terraform duration. @default "90s" */
+  readonly rolePropagationDelay?: string;
+  /** Tags. @default none */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A Key Vault with secure defaults for workload identity: RBAC authorization, purge protection,
+ * 90-day soft delete, and a data-plane grant for the deployer so that secrets can be written.
+ */
+export class WorkloadKeyVault extends Construct implements IWorkloadKeyVault {
+  /** Reads an existing vault through an `azurerm_key_vault` data source. */
+  public static fromExisting(
+    scope: Construct,
+    id: string,
+    props: { readonly name: string; readonly resourceGroupName: string; readonly permissionModel?: KeyVaultPermissionModel },
+  ): IWorkloadKeyVault {
+    const data = new DataAzurermKeyVault(scope, id, { name: props.name, resourceGroupName: props.resourceGroupName });
+    return {
+      vaultId: data.id,
+      vaultUri: data.vaultUri,
+      vaultName: data.name,
+      tenantId: data.tenantId,
+      permissionModel: props.permissionModel ?? "rbac",
+    };
+  }
+
+  /** Refers to a vault by its attributes. */
+  public static fromAttributes(attrs: IWorkloadKeyVault): IWorkloadKeyVault {
+    return { ...attrs };
+  }
+
+  /** The `azurerm_key_vault` resource. */
+  public readonly vault: KeyVault;
+  public readonly vaultId: string;
+  public readonly vaultUri: string;
+  public readonly vaultName: string;
+  public readonly tenantId: string;
+  public readonly permissionModel: KeyVaultPermissionModel;
+  public readonly secretsWritable?: TerraformResource;
+  /** The deployer's data-plane grant, when created. */
+  public readonly deployerGrant?: RoleAssignment | KeyVaultAccessPolicyA;
+
+  constructor(scope: Construct, id: string, props: WorkloadKeyVaultProps) {
+    super(scope, id);
+    validateWorkloadKeyVaultProps(this, props);
+    this.permissionModel = props.permissionModel ?? "rbac";
+    const grantDeployer = props.grantDeployer ?? true;
+    const client =
+      props.tenantId === undefined || grantDeployer ? new DataAzurermClientConfig(this, "deployer") : undefined;
+    const rules = props.networkRules;
+
+    this.vault = new KeyVault(this, "vault", {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      tenantId: props.tenantId ?? client!.tenantId,
+      skuName: props.skuName ?? "standard",
+      rbacAuthorizationEnabled: this.permissionModel === "rbac",
+      purgeProtectionEnabled: props.purgeProtectionEnabled ?? true,
+      softDeleteRetentionDays: props.softDeleteRetentionDays ?? 90,
+      networkAcls: rules
+        ? {
+            defaultAction: "Deny",
+            bypass: rules.allowAzureServices === false ? "None" : "AzureServices",
+            ipRules: rules.ipRules,
+            virtualNetworkSubnetIds: rules.subnetIds,
+          }
+        : undefined,
+      tags: props.tags,
+    });
+    this.vaultId = this.vault.id;
+    this.vaultUri = this.vault.vaultUri;
+    this.vaultName = this.vault.name;
+    this.tenantId = this.vault.tenantId;
+
+    if (grantDeployer) {
+      this.deployerGrant =
+        this.permissionModel === "rbac"
+          ? new RoleAssignment(this, "deployer-secrets-officer", {
+              scope: this.vault.id,
+              roleDefinitionName: KEY_VAULT_SECRETS_OFFICER,
+              principalId: client!.objectId,
+              description: "Lets the identity running cdktf deploy write the workload secrets.",
+            })
+          : new KeyVaultAccessPolicyA(this, "deployer-access-policy", {
+              keyVaultId: this.vault.id,
+              tenantId: client!.tenantId,
+              objectId: client!.objectId,
+              secretPermissions: ["Get", "List", "Set", "Delete", "Recover", "Purge"],
+            });
+      this.secretsWritable = propagationWait(
+        this,
+        "deployer-grant-propagation",
+        props.rolePropagationDelay ?? "90s",
+        [this.deployerGrant],
+        { grant_id: this.deployerGrant.id },
+      );
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { App } from "cdktf";
+import { AppConfig } from "./config";
+import { PlatformStack } from "./platform-stack";
+import { SingleStack } from "./single-stack";
+import { WorkloadStack } from "./workload-stack";
+
+export * from "./config";
+export * from "./platform-stack";
+export * from "./workload-stack";
+export * from "./single-stack";
+
+/** Builds the app's stacks for `config` (the same function main.ts and the tests use). */
+export function buildApp(app: App, config: AppConfig): void {
+  if (config.stackLayout === "single-stack") {
+    new SingleStack(app, "workload-identity", config);
+    return;
+  }
+  const platform = new PlatformStack(app, "platform", config);
+  new WorkloadStack(app, "workload", platform, config);
+}
