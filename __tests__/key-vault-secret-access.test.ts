@@ -1,0 +1,150 @@
+import { FederatedWorkload, KeyVaultSecretAccess, ManagedIdentity, WorkloadKeyVault } from "../lib";
+import { all, newStack, only, resolve, synth } from "./support/helpers";
+
+const ISSUER = "https://issuer.example.com/";
+
+function setup(vaultProps: Partial<ConstructorParameters<typeof WorkloadKeyVault>[2]> = {}) {
+  const stack = newStack();
+  const vault = new WorkloadKeyVault(stack, "kv", { name: "kv-test-1", resourceGroupName: "rg1", location: "eastus", ...vaultProps });
+  const workload = new FederatedWorkload(stack, "app", {
+    issuer: ISSUER,
+    serviceAccountName: "sa",
+    resourceGroupName: "rg1",
+    location: "eastus",
+  });
+  return { stack, vault, workload };
+}
+
+describe("WorkloadKeyVault", () => {
+  test("defaults to RBAC authorization, purge protection and 90-day soft delete", () => {
+    const { stack } = setup();
+    const kv = only(synth(stack), "azurerm_key_vault").body;
+    expect(kv).toMatchObject({ rbac_authorization_enabled: true, purge_protection_enabled: true, soft_delete_retention_days: 90 });
+    expect(kv.network_acls).toBeUndefined();
+  });
+
+  test("restricts the network when rules are given", () => {
+    const { stack } = setup({ networkRules: { ipRules: ["203.0.113.4/32"] } });
+    expect(only(synth(stack), "azurerm_key_vault").body.network_acls).toEqual({
+      default_action: "Deny",
+      bypass: "AzureServices",
+      ip_rules: ["203.0.113.4/32"],
+    });
+  });
+
+  test("gives the deployer Key Vault Secrets Officer in RBAC mode", () => {
+    const { stack } = setup();
+    const role = only(synth(stack), "azurerm_role_assignment").body;
+    expect(role.role_definition_name).toBe("Key Vault Secrets Officer");
+    expect(role.principal_id).toMatch(/azurerm_client_config.*object_id/);
+  });
+
+  test("gives the deployer an access policy in access-policy mode", () => {
+    const { stack } = setup({ permissionModel: "access-policy" });
+    const json = synth(stack);
+    expect(all(json, "azurerm_role_assignment")).toHaveLength(0);
+    expect(only(json, "azurerm_key_vault_access_policy").body.secret_permissions).toContain("Set");
+    expect(only(json, "azurerm_key_vault").body.rbac_authorization_enabled).toBe(false);
+  });
+});
+
+describe("KeyVaultSecretAccess", () => {
+  test("writes the secret with value_wo from a sensitive, ephemeral variable", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "my-secret" }] });
+    const json = synth(stack);
+    const secret = only(json, "azurerm_key_vault_secret").body;
+    expect(secret.value).toBeUndefined();
+    expect(secret.value_wo).toBe("${var.keyvault_secret_my_secret}");
+    expect(secret.value_wo_version).toBe(1);
+    expect(json.variable.keyvault_secret_my_secret).toMatchObject({ sensitive: true, ephemeral: true, type: "string" });
+  });
+
+  test("grants Key Vault Secrets User on the secret by default", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "my-secret" }] });
+    const json = synth(stack);
+    const secret = only(json, "azurerm_key_vault_secret").name;
+    const identity = only(json, "azurerm_user_assigned_identity").name;
+    const grant = all(json, "azurerm_role_assignment").find((r) => r.body.role_definition_name === "Key Vault Secrets User")!;
+    expect(grant.body.scope).toBe(`\${azurerm_key_vault_secret.${secret}.resource_versionless_id}`);
+    expect(grant.body.principal_id).toBe(`\${azurerm_user_assigned_identity.${identity}.principal_id}`);
+    expect(grant.body.principal_type).toBe("ServicePrincipal");
+  });
+
+  test("grants on the vault when asked", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "a" }, { name: "b" }], grantScope: "vault" });
+    const json = synth(stack);
+    const kv = only(json, "azurerm_key_vault").name;
+    const grants = all(json, "azurerm_role_assignment").filter((r) => r.body.role_definition_name === "Key Vault Secrets User");
+    expect(grants.map((g) => g.body.scope)).toEqual([`\${azurerm_key_vault.${kv}.id}`]);
+  });
+
+  test("uses an access policy with get on secrets for access-policy vaults", () => {
+    const { stack, vault, workload } = setup({ permissionModel: "access-policy" });
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "my-secret" }] });
+    const json = synth(stack);
+    const identity = only(json, "azurerm_user_assigned_identity").name;
+    const policy = all(json, "azurerm_key_vault_access_policy").find((p) => p.body.object_id.includes("user_assigned_identity"))!;
+    expect(policy.body.secret_permissions).toEqual(["Get"]);
+    expect(policy.body.object_id).toBe(`\${azurerm_user_assigned_identity.${identity}.principal_id}`);
+    expect(all(json, "azurerm_role_assignment")).toHaveLength(0);
+  });
+
+  test("writes secrets only after the deployer's grant has propagated", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "my-secret" }] });
+    const json = synth(stack);
+    const wait = all(json, "time_sleep").find((s) => s.body.triggers.grant_id)!;
+    expect(only(json, "azurerm_key_vault_secret").body.depends_on).toEqual([`time_sleep.${wait.name}`]);
+  });
+
+  test("makes the workload's pods wait for the grant", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "my-secret" }] });
+    const json = synth(stack);
+    const grant = all(json, "azurerm_role_assignment").find((r) => r.body.role_definition_name === "Key Vault Secrets User")!;
+    const wait = all(json, "time_sleep").find((s) => s.body.triggers.federated_credential_id)!;
+    expect(wait.body.depends_on).toContain(`azurerm_role_assignment.${grant.name}`);
+  });
+
+  test("grants an existing secret without creating it", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "old", existing: true }] });
+    const json = synth(stack);
+    const kv = only(json, "azurerm_key_vault").name;
+    expect(all(json, "azurerm_key_vault_secret")).toHaveLength(0);
+    const grant = all(json, "azurerm_role_assignment").find((r) => r.body.role_definition_name === "Key Vault Secrets User")!;
+    expect(grant.body.scope).toBe(`\${azurerm_key_vault.${kv}.id}/secrets/old`);
+  });
+
+  test("creates a new vault from props", () => {
+    const stack = newStack();
+    const identity = ManagedIdentity.fromAttributes(stack, "id", {
+      identityId: "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x",
+      clientId: "c",
+      principalId: "p",
+      tenantId: "t",
+    });
+    new KeyVaultSecretAccess(stack, "access", {
+      workload: identity,
+      vault: { name: "kv-new-1", resourceGroupName: "rg1", location: "eastus" },
+      secrets: [{ name: "s1", value: "${var.x}" }],
+    });
+    const json = synth(stack);
+    expect(only(json, "azurerm_key_vault").body.name).toBe("kv-new-1");
+    expect(only(json, "azurerm_key_vault_secret").body.value_wo).toBe("${var.x}");
+  });
+
+  test("hands the pod KEYVAULT_URL and SECRET_NAME", () => {
+    const { stack, vault, workload } = setup();
+    const access = new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "my-secret" }] });
+    const json = synth(stack);
+    const kv = only(json, "azurerm_key_vault").name;
+    expect(resolve(stack, access.podEnvironment())).toEqual({
+      KEYVAULT_URL: `\${azurerm_key_vault.${kv}.vault_uri}`,
+      SECRET_NAME: "my-secret",
+    });
+  });
+});
