@@ -4,9 +4,9 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
-  // swc strips types without type-checking the providers' very large typings;
-  // `npm run typecheck` (tsc --noEmit) is the type gate, run by .ci/run.
-  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  // Transpile only (isolatedModules): type-checking the providers' very large typings per test
+  // file would dominate; `npm test` runs `tsc --noEmit` once before jest instead.
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
   moduleFileExtensions: ["ts", "js", "json"],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };
