@@ -4,9 +4,9 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
-  // Transpile only (isolatedModules): type-checking the providers' very large typings per test
+  // Transpile only (tsconfig's isolatedModules makes ts-jest use transpileModule): type-checking the providers' very large typings per test
   // file would dominate; `npm test` runs `tsc --noEmit` once before jest instead.
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   moduleFileExtensions: ["ts", "js", "json"],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

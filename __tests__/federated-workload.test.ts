@@ -158,7 +158,10 @@ describe("FederatedWorkload.addPod", () => {
   });
 
   test("writes skip-containers as the webhook's annotation", () => {
-    const json = podOf({ skipContainers: ["sidecar", "proxy"] });
+    const json = podOf({
+      containers: ["main", "sidecar", "proxy"].map((name) => ({ name, image: "busybox" })),
+      skipContainers: ["sidecar", "proxy"],
+    });
     expect(only(json, "kubernetes_pod_v1").body.metadata.annotations).toEqual({
       "azure.workload.identity/skip-containers": "sidecar;proxy",
     });

@@ -113,6 +113,11 @@ export interface WorkloadPodProps {
   readonly restartPolicy?: "Always" | "OnFailure" | "Never";
 }
 
+/** `<prefix>-<namespace>-<sa>` with `.` turned into `-`, cut to `max` characters (Azure name rules). */
+function defaultName(prefix: string, namespace: string, serviceAccount: string, max: number): string {
+  return `${prefix}-${namespace}-${serviceAccount}`.replace(/\./g, "-").slice(0, max).replace(/[-_]+$/, "");
+}
+
 /**
  * One Kubernetes service account federated to one user-assigned managed identity: the identity
  * (new or given), the federated credential (cluster issuer, `system:serviceaccount:<ns>:<sa>`,
@@ -160,14 +165,14 @@ export class FederatedWorkload extends Construct {
         );
       }
       this.identity = new ManagedIdentity(this, "identity", {
-        name: props.identityName ?? `id-${this.namespaceName}-${this.serviceAccountName}`,
+        name: props.identityName ?? defaultName("id", this.namespaceName, this.serviceAccountName, 128),
         resourceGroupName: props.resourceGroupName,
         location: props.location,
       });
     }
 
     this.federatedCredential = this.identity.addFederatedCredential(this, "federated-credential", {
-      name: props.federatedCredentialName ?? `fic-${this.namespaceName}-${this.serviceAccountName}`.replace(/\./g, "-"),
+      name: props.federatedCredentialName ?? defaultName("fic", this.namespaceName, this.serviceAccountName, 120),
       issuer: this.issuerUrl,
       subject: this.subject,
       audience: TOKEN_EXCHANGE_AUDIENCE,

@@ -4,5 +4,7 @@ export * from "./managed-identity";
 export * from "./federated-workload";
 export * from "./key-vault";
 export * from "./key-vault-secret-access";
-export { Problems } from "./validation";
+export { Problems, regionSettings } from "./validation";
 export type { Rule } from "./validation";
+export * as rules from "./guardrails/rules";
+export * from "./guardrails/regions";

@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { isUnresolved } from "./internal";
 import type { AksWithOidcProps, ExistingAksProps } from "./aks-with-oidc";
 import type { FederatedWorkloadProps, WorkloadPodProps } from "./federated-workload";
@@ -6,29 +6,35 @@ import type { WorkloadKeyVaultProps } from "./key-vault";
 import type { KeyVaultSecretAccessProps } from "./key-vault-secret-access";
 import type { FederatedCredentialOptions, ManagedIdentityProps } from "./managed-identity";
 import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "./constants";
+import * as R from "./guardrails/rules";
+import { regionList } from "./guardrails/regions";
 
-/**
- * A rule returns `undefined` when the value is fine, or the reason it is not ("must be …").
- * Rules never see cdktf tokens: values unknown until apply are skipped.
- */
-export type Rule<T = string> = (value: T) => string | undefined;
+export type { Rule } from "./guardrails/rules";
 
 /**
  * Collects the problems of one construct's props and reports them all at synth time through
- * `node.addValidation`, each naming the field, the value and the rule.
+ * `node.addValidation`, each naming the field, the value and the rule. cdktf prefixes each with
+ * the construct path and lists every problem of the stack in one error.
  */
 export class Problems {
   private readonly messages: string[] = [];
 
-  /** `label` names the field as the user wrote it (a prop path or an environment variable). */
-  public check<T>(label: string, value: T | undefined, ...rules: Rule<T>[]): this {
+  /**
+   * Checks `value` against `rules` (first failure wins). `label` names the field as the user
+   * wrote it. Undefined values and values unknown until apply (tokens) are skipped.
+   */
+  public check<T>(label: string, value: T | undefined, ...rules: readonly R.Rule<T>[]): this {
     if (value === undefined || isUnresolved(value)) return this;
-    for (const rule of rules) {
-      const why = rule(value);
-      if (why !== undefined) {
-        this.messages.push(`${label} ${JSON.stringify(value)} ${why}`);
-        return this;
-      }
+    const why = R.firstProblem(value, rules);
+    if (why !== undefined) this.messages.push(`${label} ${JSON.stringify(value)} ${why}`);
+    return this;
+  }
+
+  /** Checks every key and value of a label map. */
+  public checkLabels(label: string, labels: Record<string, string> | undefined): this {
+    for (const [k, v] of Object.entries(labels ?? {})) {
+      this.check(`${label} key`, k, ...R.labelKey);
+      this.check(`${label} ${JSON.stringify(k)} value`, v, ...R.labelValue);
     }
     return this;
   }
@@ -51,44 +57,39 @@ export class Problems {
   }
 }
 
-export const nonEmpty: Rule = (v) => (v.trim().length === 0 ? "must not be empty" : undefined);
-
-export const noSurroundingWhitespace: Rule = (v) =>
-  v !== v.trim() ? "must not start or end with whitespace" : undefined;
-
-export function lengthBetween(min: number, max: number): Rule {
-  return (v) => (v.length < min || v.length > max ? `must be ${min}–${max} characters long (is ${v.length})` : undefined);
-}
-
-export function matches(pattern: RegExp, description: string): Rule {
-  return (v) => (pattern.test(v) ? undefined : `must be ${description}`);
-}
-
-export function integerBetween(min: number, max: number): Rule<number> {
-  return (v) => (Number.isInteger(v) && v >= min && v <= max ? undefined : `must be an integer from ${min} to ${max}`);
+/** Region lists from context (`azwi:additionalRegions`, `azwi:unsupportedFicRegions`). */
+export function regionSettings(scope: IConstruct): R.RegionSettings {
+  return {
+    additionalRegions: regionList(scope.node.tryGetContext("azwi:additionalRegions")),
+    unsupportedFicRegions: regionList(scope.node.tryGetContext("azwi:unsupportedFicRegions")),
+  };
 }
 
 export function validateAksWithOidcProps(scope: Construct, props: AksWithOidcProps): void {
   const p = new Problems();
-  p.check("AksWithOidc.name", props.name, nonEmpty, noSurroundingWhitespace);
-  p.check("AksWithOidc.resourceGroupName", props.resourceGroupName, nonEmpty, noSurroundingWhitespace);
-  p.check("AksWithOidc.location", props.location, nonEmpty, noSurroundingWhitespace);
-  p.check("AksWithOidc.systemNodePool.nodeCount", props.systemNodePool?.nodeCount, integerBetween(1, 1000));
+  p.check("AksWithOidc.name", props.name, ...R.aksClusterName);
+  p.check("AksWithOidc.dnsPrefix", props.dnsPrefix ?? props.name, ...R.aksDnsPrefix);
+  p.check("AksWithOidc.resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.check("AksWithOidc.location", props.location, R.knownRegion(regionSettings(scope)));
+  p.check("AksWithOidc.systemNodePool.name", props.systemNodePool?.name, ...R.nodePoolName);
+  p.check("AksWithOidc.systemNodePool.nodeCount", props.systemNodePool?.nodeCount, R.integerBetween(1, 1000));
+  p.check("AksWithOidc.tenantId", props.tenantId, ...R.tenantId);
   p.report(scope);
 }
 
 export function validateExistingAksProps(scope: Construct, props: ExistingAksProps): void {
   const p = new Problems();
-  p.check("AksWithOidc.fromExisting name", props.name, nonEmpty, noSurroundingWhitespace);
-  p.check("AksWithOidc.fromExisting resourceGroupName", props.resourceGroupName, nonEmpty, noSurroundingWhitespace);
+  p.check("AksWithOidc.fromExisting name", props.name, ...R.aksClusterName);
+  p.check("AksWithOidc.fromExisting resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
   p.report(scope);
 }
 
 export function validateManagedIdentityProps(scope: Construct, props: ManagedIdentityProps): void {
+  const settings = regionSettings(scope);
   const p = new Problems();
-  p.check("ManagedIdentity.name", props.name, nonEmpty, noSurroundingWhitespace);
-  p.check("ManagedIdentity.resourceGroupName", props.resourceGroupName, nonEmpty, noSurroundingWhitespace);
-  p.check("ManagedIdentity.location", props.location, nonEmpty, noSurroundingWhitespace);
+  p.check("ManagedIdentity.name", props.name, ...R.identityName);
+  p.check("ManagedIdentity.resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.check("ManagedIdentity.location", props.location, R.knownRegion(settings), R.federationRegion(settings));
   p.report(scope);
 }
 
@@ -103,9 +104,14 @@ export function validateFederatedCredential(
   trusted: Set<string>,
 ): void {
   const p = new Problems();
-  p.check("federated credential name", options.name, nonEmpty);
-  p.check("federated credential issuer", options.issuer, nonEmpty, noSurroundingWhitespace, matches(/^https:\/\//, "an https:// URL"));
-  p.check("federated credential subject", options.subject, nonEmpty, noSurroundingWhitespace);
+  p.check("federated credential name", options.name, ...R.federatedCredentialName);
+  p.check("federated credential issuer", options.issuer, ...R.issuerUrl);
+  p.check(
+    "federated credential subject",
+    options.subject,
+    ...(options.subject.startsWith("system:serviceaccount:") ? R.kubernetesSubject : R.subject),
+  );
+  p.check("federated credential audience", options.audience, R.lengthBetween(1, 600));
   if (existingCount >= MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
     p.add(
       `federated credential ${JSON.stringify(options.name)} would be number ${existingCount + 1} on its managed identity; ` +
@@ -125,52 +131,55 @@ export function validateFederatedCredential(
   p.report(scope);
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Kubernetes DNS-1123 label: namespaces, container names. */
-export const dns1123Label: Rule[] = [
-  lengthBetween(1, 63),
-  matches(DNS1123_LABEL, "a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric"),
-];
-
-/** Kubernetes DNS-1123 subdomain: service accounts, pods. */
-export const dns1123Subdomain: Rule[] = [
-  lengthBetween(1, 253),
-  matches(DNS1123_SUBDOMAIN, "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part starting and ending alphanumeric"),
-];
-
-export function validateFederatedWorkloadProps(
-  scope: Construct,
-  props: FederatedWorkloadProps,
-  namespace: string,
-): void {
+export function validateFederatedWorkloadProps(scope: Construct, props: FederatedWorkloadProps, namespace: string): void {
   const p = new Problems();
-  p.check("FederatedWorkload.namespace", namespace, ...dns1123Label, (v) =>
-    v === "kube-system" ? "is ignored by the workload identity webhook: pods there never get a token" : undefined,
-  );
-  p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...dns1123Subdomain);
-  if (typeof props.issuer === "string") {
-    p.check("FederatedWorkload.issuer", props.issuer, nonEmpty, noSurroundingWhitespace, matches(/^https:\/\/\S+$/, "an https:// URL"));
-  }
-  p.check("FederatedWorkload.tokenExpirationSeconds", props.tokenExpirationSeconds, integerBetween(3600, 86400));
+  p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
+  p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain);
+  if (typeof props.issuer === "string") p.check("FederatedWorkload.issuer", props.issuer, ...R.issuerUrl);
+  p.check("FederatedWorkload.tenantId", props.tenantId, ...R.tenantId);
+  p.check("FederatedWorkload.tokenExpirationSeconds", props.tokenExpirationSeconds, ...R.tokenExpirationSeconds);
+  p.checkLabels("FederatedWorkload.serviceAccountLabels", props.serviceAccountLabels);
   p.report(scope);
+}
+
+/** Node selectors and tolerations that place pods on AKS virtual nodes (ACI virtual kubelet). */
+export function virtualNodeReason(
+  nodeSelector: Record<string, string> | undefined,
+  tolerations: ReadonlyArray<{ key?: string }> | undefined,
+): string | undefined {
+  if (nodeSelector?.type === "virtual-kubelet") return 'node selector type: "virtual-kubelet"';
+  const t = tolerations?.find((x) => x.key === "virtual-kubelet.io/provider" || x.key === "azure.com/aci");
+  return t ? `toleration ${JSON.stringify(t.key)}` : undefined;
 }
 
 export function validatePodProps(scope: Construct, id: string, props: WorkloadPodProps): void {
   const p = new Problems();
-  p.check(`pod ${id} name`, props.name, ...dns1123Subdomain);
+  p.check(`pod ${id} name`, props.name, ...R.dns1123Subdomain);
   if (props.containers.length === 0) p.add(`pod ${id} has no containers; add at least one`);
-  for (const c of props.containers) p.check(`pod ${id} container name`, c.name, ...dns1123Label);
+  const names = new Set<string>();
+  for (const c of props.containers) {
+    p.check(`pod ${id} container name`, c.name, ...R.dns1123Label);
+    if (names.has(c.name)) p.add(`pod ${id} container name ${JSON.stringify(c.name)} is used twice`);
+    names.add(c.name);
+  }
+  for (const s of props.skipContainers ?? []) {
+    if (!names.has(s)) p.add(`pod ${id} skipContainers names ${JSON.stringify(s)}, which is not one of its containers`);
+  }
+  p.checkLabels(`pod ${id} labels`, props.labels);
+  const virtual = virtualNodeReason(props.nodeSelector, props.tolerations);
+  if (virtual) {
+    p.add(`pod ${id} would run on AKS virtual nodes (${virtual}); virtual nodes do not support workload identity`);
+  }
   p.report(scope);
 }
 
 export function validateWorkloadKeyVaultProps(scope: Construct, props: WorkloadKeyVaultProps): void {
   const p = new Problems();
-  p.check("WorkloadKeyVault.name", props.name, nonEmpty, noSurroundingWhitespace);
-  p.check("WorkloadKeyVault.resourceGroupName", props.resourceGroupName, nonEmpty, noSurroundingWhitespace);
-  p.check("WorkloadKeyVault.location", props.location, nonEmpty, noSurroundingWhitespace);
-  p.check("WorkloadKeyVault.softDeleteRetentionDays", props.softDeleteRetentionDays, integerBetween(7, 90));
+  p.check("WorkloadKeyVault.name", props.name, ...R.keyVaultName);
+  p.check("WorkloadKeyVault.resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.check("WorkloadKeyVault.location", props.location, R.knownRegion(regionSettings(scope)));
+  p.check("WorkloadKeyVault.tenantId", props.tenantId, ...R.tenantId);
+  p.check("WorkloadKeyVault.softDeleteRetentionDays", props.softDeleteRetentionDays, R.integerBetween(7, 90));
   p.report(scope);
 }
 
@@ -184,13 +193,13 @@ export function validateKeyVaultSecretAccessProps(
   if (props.secrets.length === 0) p.add("KeyVaultSecretAccess.secrets is empty; grant at least one secret");
   const seen = new Set<string>();
   for (const s of props.secrets) {
-    p.check("KeyVaultSecretAccess secret name", s.name, nonEmpty);
+    p.check("KeyVaultSecretAccess secret name", s.name, ...R.keyVaultSecretName);
     if (seen.has(s.name)) p.add(`KeyVaultSecretAccess secret name ${JSON.stringify(s.name)} is listed twice`);
     seen.add(s.name);
     if (s.existing && s.value !== undefined) {
       p.add(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} is marked existing but has a value; drop one of them`);
     }
-    p.check(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} valueVersion`, s.valueVersion, integerBetween(1, Number.MAX_SAFE_INTEGER));
+    p.check(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} valueVersion`, s.valueVersion, R.integerBetween(1, Number.MAX_SAFE_INTEGER));
   }
   if (permissionModel === "access-policy" && grantScope === "secret") {
     p.add(

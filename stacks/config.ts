@@ -1,3 +1,6 @@
+import { rules as R, regionList } from "../lib";
+import type { Rule } from "../lib";
+
 /**
  * The app's settings: environment variables named as in the walkthroughs (so an existing `.env`
  * works), then cdktf context (`cdktf.json` "context" or `--context`), then defaults that let
@@ -23,6 +26,10 @@ export interface AppConfig {
   readonly credentialPropagationSeconds: number;
   readonly subscriptionId?: string;
   readonly stackLayout: "two-stacks" | "single-stack";
+  /** Regions to accept beyond the built-in list. */
+  readonly additionalRegions?: string[];
+  /** Replaces the built-in list of regions without federated credentials on user-assigned identities. */
+  readonly unsupportedFicRegions?: string[];
 }
 
 /** One setting: its variable name, default and meaning (the README's configuration table). */
@@ -33,26 +40,32 @@ export interface Setting {
   readonly description: string;
   readonly choices?: readonly string[];
   readonly integer?: { readonly min: number; readonly max: number };
+  /** Comma-separated list of regions. */
+  readonly regions?: boolean;
+  /** The value rules (the same ones the constructs apply). */
+  readonly rules?: () => readonly Rule[];
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { name: "RG_NAME", field: "resourceGroupName", default: "rg-aks-workload-identity", description: "Resource group for everything" },
+  { name: "RG_NAME", field: "resourceGroupName", default: "rg-aks-workload-identity", description: "Resource group for everything", rules: () => R.resourceGroupName },
   { name: "LOCATION", field: "location", default: "eastus", description: "Azure region" },
-  { name: "AKS_NAME", field: "aksName", default: "aks-workload-identity", description: "AKS cluster name (also its DNS prefix)" },
+  { name: "AKS_NAME", field: "aksName", default: "aks-workload-identity", description: "AKS cluster name (also its DNS prefix)", rules: () => [...R.aksClusterName, ...R.aksDnsPrefix] },
   { name: "AKS_NODE_COUNT", field: "aksNodeCount", default: "1", description: "System node pool size", integer: { min: 1, max: 1000 } },
   { name: "AKS_NODE_VM_SIZE", field: "aksNodeVmSize", default: "Standard_D2s_v3", description: "System node VM size" },
-  { name: "SERVICE_ACCOUNT_NAMESPACE", field: "serviceAccountNamespace", default: "default", description: "Namespace of the service account (created unless `default`)" },
-  { name: "SERVICE_ACCOUNT_NAME", field: "serviceAccountName", default: "workload-identity-sa", description: "Kubernetes service account name" },
-  { name: "USER_ASSIGNED_IDENTITY_NAME", field: "userAssignedIdentityName", default: "myIdentity", description: "User-assigned managed identity name" },
-  { name: "FEDERATED_IDENTITY_CREDENTIAL_NAME", field: "federatedIdentityCredentialName", default: "myFedIdentity", description: "Federated identity credential name" },
-  { name: "KEYVAULT_NAME", field: "keyVaultName", default: "azwi-kv-tutorial", description: "Key Vault name – globally unique: set your own" },
-  { name: "KEYVAULT_SECRET_NAME", field: "keyVaultSecretName", default: "my-secret", description: "Secret the sample pod reads" },
+  { name: "SERVICE_ACCOUNT_NAMESPACE", field: "serviceAccountNamespace", default: "default", description: "Namespace of the service account (created unless `default`)", rules: () => R.workloadNamespace },
+  { name: "SERVICE_ACCOUNT_NAME", field: "serviceAccountName", default: "workload-identity-sa", description: "Kubernetes service account name", rules: () => R.dns1123Subdomain },
+  { name: "USER_ASSIGNED_IDENTITY_NAME", field: "userAssignedIdentityName", default: "myIdentity", description: "User-assigned managed identity name", rules: () => R.identityName },
+  { name: "FEDERATED_IDENTITY_CREDENTIAL_NAME", field: "federatedIdentityCredentialName", default: "myFedIdentity", description: "Federated identity credential name", rules: () => R.federatedCredentialName },
+  { name: "KEYVAULT_NAME", field: "keyVaultName", default: "azwi-kv-tutorial", description: "Key Vault name – globally unique: set your own", rules: () => R.keyVaultName },
+  { name: "KEYVAULT_SECRET_NAME", field: "keyVaultSecretName", default: "my-secret", description: "Secret the sample pod reads", rules: () => R.keyVaultSecretName },
   { name: "KEYVAULT_PERMISSION_MODEL", field: "keyVaultPermissionModel", default: "rbac", description: "`rbac` (Key Vault Secrets User) or `access-policy` (get on secrets)", choices: ["rbac", "access-policy"] },
   { name: "KEYVAULT_GRANT_SCOPE", field: "keyVaultGrantScope", default: undefined, description: "`secret` or `vault`; default `secret` for RBAC, `vault` for access policies", choices: ["secret", "vault"] },
   { name: "K8S_AUTH", field: "kubernetesAuth", default: "kubelogin", description: "How the Kubernetes provider signs in: `kubelogin` (Azure AD) or `client-certificate` (local accounts)", choices: ["kubelogin", "client-certificate"] },
   { name: "KUBELOGIN_MODE", field: "kubeloginMode", default: "azurecli", description: "kubelogin `--login` mode", choices: ["azurecli", "workloadidentity", "spn", "msi", "devicecode"] },
   { name: "FIC_PROPAGATION_SECONDS", field: "credentialPropagationSeconds", default: "30", description: "Wait after the federated credential before the pod starts", integer: { min: 0, max: 3600 } },
   { name: "ARM_SUBSCRIPTION_ID", field: "subscriptionId", default: undefined, description: "Subscription (read by the azurerm provider at deploy time; not needed to synth)" },
+  { name: "AZURE_ADDITIONAL_REGIONS", field: "additionalRegions", default: undefined, description: "Comma-separated regions to accept beyond the built-in list", regions: true },
+  { name: "UNSUPPORTED_FIC_REGIONS", field: "unsupportedFicRegions", default: undefined, description: "Comma-separated regions without federated credentials on user-assigned identities (replaces the built-in list)", regions: true },
   { name: "STACK_LAYOUT", field: "stackLayout", default: "two-stacks", description: "`two-stacks` (platform + workload) or `single-stack`", choices: ["two-stacks", "single-stack"] },
 ];
 
@@ -89,7 +102,31 @@ export function loadConfig(lookup: (name: string) => string | undefined): AppCon
       values[s.field] = n;
       continue;
     }
+    if (s.regions) {
+      values[s.field] = regionList(text);
+      continue;
+    }
+    const why = s.rules ? R.firstProblem(text, s.rules()) : undefined;
+    if (why !== undefined) {
+      problems.push(`${s.name} ${JSON.stringify(text)} ${why}`);
+      continue;
+    }
     values[s.field] = text;
+  }
+  // The location needs the region lists, which are settings too.
+  const location = values.location as string | undefined;
+  if (location !== undefined) {
+    const settings = {
+      additionalRegions: values.additionalRegions as string[] | undefined,
+      unsupportedFicRegions: values.unsupportedFicRegions as string[] | undefined,
+    };
+    const why = R.firstProblem(location, [R.knownRegion(settings), R.federationRegion(settings)]);
+    if (why !== undefined) problems.push(`LOCATION ${JSON.stringify(location)} ${why}`);
+  }
+  if (values.keyVaultPermissionModel === "access-policy" && values.keyVaultGrantScope === "secret") {
+    problems.push(
+      'KEYVAULT_GRANT_SCOPE "secret" cannot be used with KEYVAULT_PERMISSION_MODEL "access-policy": access policies apply to the whole vault',
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   const config = values as unknown as AppConfig & { keyVaultGrantScope?: "secret" | "vault" };

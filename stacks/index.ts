@@ -11,6 +11,9 @@ export * from "./single-stack";
 
 /** Builds the app's stacks for `config` (the same function main.ts and the tests use). */
 export function buildApp(app: App, config: AppConfig): void {
+  // Region lists reach the constructs' checks through context.
+  if (config.additionalRegions) app.node.setContext("azwi:additionalRegions", config.additionalRegions);
+  if (config.unsupportedFicRegions) app.node.setContext("azwi:unsupportedFicRegions", config.unsupportedFicRegions);
   if (config.stackLayout === "single-stack") {
     new SingleStack(app, "workload-identity", config);
     return;
