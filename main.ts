@@ -1,4 +1,5 @@
 import { App } from "cdktf";
+import { checkApp, GuardrailError } from "./lib";
 import { buildApp, ConfigError, environmentThenContext, loadConfig } from "./stacks";
 
 // `cdktf synth|diff|deploy` runs this file. Settings come from the walkthroughs' environment
@@ -7,9 +8,10 @@ const app = new App();
 try {
   const config = loadConfig(environmentThenContext(process.env, (name) => app.node.tryGetContext(name)));
   buildApp(app, config);
+  checkApp(app); // every problem of every stack at once, before anything is written
   app.synth();
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof GuardrailError) {
     console.error(error.message);
     process.exit(1);
   }

@@ -44,4 +44,30 @@ describe("loadConfig", () => {
     expect(message).toContain("AKS_NODE_COUNT");
     expect(message).toContain("STACK_LAYOUT");
   });
+
+  test.each([
+    ["KEYVAULT_NAME", "my--vault", /KEYVAULT_NAME "my--vault" must not contain consecutive hyphens/],
+    ["KEYVAULT_SECRET_NAME", "my_secret", /KEYVAULT_SECRET_NAME "my_secret" must be letters, digits and '-' only/],
+    ["RG_NAME", "rg.", /RG_NAME "rg\." must not end with '\.'/],
+    ["AKS_NAME", "aks_cluster", /AKS_NAME "aks_cluster" must be letters, digits and '-'.*AKS DNS prefix/],
+    ["SERVICE_ACCOUNT_NAMESPACE", "kube-system", /SERVICE_ACCOUNT_NAMESPACE "kube-system" is ignored by the workload identity webhook/],
+    ["SERVICE_ACCOUNT_NAME", "Workload_SA", /SERVICE_ACCOUNT_NAME "Workload_SA" must be a DNS-1123 subdomain/],
+    ["USER_ASSIGNED_IDENTITY_NAME", "my identity", /USER_ASSIGNED_IDENTITY_NAME "my identity"/],
+    ["FEDERATED_IDENTITY_CREDENTIAL_NAME", "-fic", /FEDERATED_IDENTITY_CREDENTIAL_NAME "-fic"/],
+    ["LOCATION", "atlantis", /LOCATION "atlantis" must be an Azure region/],
+    ["LOCATION", "malaysiasouth", /LOCATION "malaysiasouth" is a region where user-assigned managed identities cannot hold federated identity credentials/],
+  ])("maps a bad %s onto its rule and names the variable", (name, value, message) => {
+    expect(() => loadConfig((n) => (n === name ? value : undefined))).toThrow(message);
+  });
+
+  test("lets UNSUPPORTED_FIC_REGIONS replace the built-in list", () => {
+    expect(loadConfig((n) => ({ LOCATION: "malaysiasouth", UNSUPPORTED_FIC_REGIONS: "eastasia" })[n]).location).toBe("malaysiasouth");
+    expect(() => loadConfig((n) => ({ LOCATION: "eastasia", UNSUPPORTED_FIC_REGIONS: "eastasia, qatarcentral" })[n])).toThrow(/LOCATION "eastasia"/);
+  });
+
+  test("rejects a secret-scoped grant on an access-policy vault", () => {
+    expect(() => loadConfig((n) => ({ KEYVAULT_PERMISSION_MODEL: "access-policy", KEYVAULT_GRANT_SCOPE: "secret" })[n])).toThrow(
+      /KEYVAULT_GRANT_SCOPE "secret" cannot be used with KEYVAULT_PERMISSION_MODEL "access-policy"/,
+    );
+  });
 });

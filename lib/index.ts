@@ -8,3 +8,5 @@ export { Problems, regionSettings } from "./validation";
 export type { Rule } from "./validation";
 export * as rules from "./guardrails/rules";
 export * from "./guardrails/regions";
+export * from "./guardrails/checks";
+export * from "./guardrails/check-app";

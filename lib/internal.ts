@@ -57,3 +57,9 @@ export function addDependency(resource: TerraformResource, dependency: Terraform
 export function isUnresolved(value: unknown): boolean {
   return value !== undefined && value !== null && Token.isUnresolved(value);
 }
+
+/**
+ * Federated credentials created through `ManagedIdentity.addFederatedCredential`, which counts and
+ * de-duplicates them per identity; the app-wide security pass counts only the others.
+ */
+export const constructCredentials = new WeakSet<IConstruct>();

@@ -4,7 +4,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
-import { addDependency, isUnresolved } from "./internal";
+import { addDependency, constructCredentials, isUnresolved } from "./internal";
 import { validateFederatedCredential, validateManagedIdentityProps } from "./validation";
 
 /** A user-assigned managed identity that can hold federated credentials. */
@@ -143,6 +143,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
       subject: options.subject,
       audience: [audience],
     });
+    constructCredentials.add(credential);
     validateFederatedCredential(credential, options, this.credentials.length, this.trusted);
     // Azure answers 409 ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity when
     // two credentials of one identity are written at once: chain them.

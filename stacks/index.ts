@@ -1,4 +1,5 @@
-import { App } from "cdktf";
+import { App, Aspects, TerraformStack } from "cdktf";
+import { WorkloadIdentityChecks } from "../lib";
 import { AppConfig } from "./config";
 import { PlatformStack } from "./platform-stack";
 import { SingleStack } from "./single-stack";
@@ -14,10 +15,14 @@ export function buildApp(app: App, config: AppConfig): void {
   // Region lists reach the constructs' checks through context.
   if (config.additionalRegions) app.node.setContext("azwi:additionalRegions", config.additionalRegions);
   if (config.unsupportedFicRegions) app.node.setContext("azwi:unsupportedFicRegions", config.unsupportedFicRegions);
+  let stacks: TerraformStack[];
   if (config.stackLayout === "single-stack") {
-    new SingleStack(app, "workload-identity", config);
-    return;
+    stacks = [new SingleStack(app, "workload-identity", config)];
+  } else {
+    const platform = new PlatformStack(app, "platform", config);
+    stacks = [platform, new WorkloadStack(app, "workload", platform, config)];
   }
-  const platform = new PlatformStack(app, "platform", config);
-  new WorkloadStack(app, "workload", platform, config);
+  // The security rule pass runs on every stack's synth (cdktf applies aspects per stack).
+  const checks = new WorkloadIdentityChecks();
+  for (const stack of stacks) Aspects.of(stack).add(checks);
 }

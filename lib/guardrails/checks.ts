@@ -1,0 +1,345 @@
+import {
+  Annotations,
+  App,
+  DefaultTokenResolver,
+  IAspect,
+  StringConcat,
+  TerraformDataSource,
+  TerraformElement,
+  TerraformOutput,
+  TerraformResource,
+  TerraformStack,
+  Tokenization,
+} from "cdktf";
+import { IConstruct } from "constructs";
+import { CLIENT_ID_ANNOTATION, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../constants";
+import { constructCredentials } from "../internal";
+
+/** `error` fails the synth; `warning` is printed by `cdktf synth` and kept in the manifest. */
+export type Severity = "error" | "warning";
+
+/** A security rule of {@link WorkloadIdentityChecks}. */
+export interface SecurityRule {
+  /** Stable id, e.g. `AZWI003`. */
+  readonly id: string;
+  readonly severity: Severity;
+  /** What the rule checks. */
+  readonly title: string;
+  /** How to fix a finding. */
+  readonly fix: string;
+}
+
+/** The rules, by id. Ids are stable: suppressions and CI filters refer to them. */
+export const SECURITY_RULES: Readonly<Record<string, SecurityRule>> = Object.fromEntries(
+  (
+    [
+      ["AZWI001", "error", "A workload identity holds Owner, Contributor, User Access Administrator or RBAC Administrator", "grant a data-plane role (e.g. Key Vault Secrets User) on the narrowest scope instead"],
+      ["AZWI002", "error", "A Key Vault has no purge protection", "set purge_protection_enabled = true (WorkloadKeyVault does by default)"],
+      ["AZWI003", "error", "A Key Vault secret value is stored in Terraform state (`value` instead of `value_wo`)", "write it with value_wo and value_wo_version (KeyVaultSecretAccess does)"],
+      ["AZWI004", "warning", "A federated credential trusts a service account that no labelled pod in this app runs as", "add the pod with FederatedWorkload.addPod, or suppress with the reason (e.g. pods are deployed by GitOps)"],
+      ["AZWI005", "error", "A pod runs as a workload identity service account without the azure.workload.identity/use: \"true\" label", "label the pod (FederatedWorkload.addPod always does); without it the webhook injects no token"],
+      ["AZWI006", "error", "A workload identity pod is in kube-system, which the webhook ignores", "move it to another namespace"],
+      ["AZWI007", "error", "A workload identity pod targets AKS virtual nodes, which do not support workload identity", "remove the virtual-kubelet node selector and tolerations"],
+      ["AZWI008", "warning", "A Key Vault role is granted to a workload identity above the vault (resource group or subscription)", "scope the role to the secret or the vault"],
+      ["AZWI009", "error", "An output exposes cluster credentials without being marked sensitive", "set sensitive: true on the output, or do not output credentials"],
+      ["AZWI010", "warning", "An AKS cluster keeps local accounts enabled", "set local_account_disabled = true and use Azure AD (kubelogin)"],
+      ["AZWI011", "error", "A federated credential trusts the issuer of a cluster that has the OIDC issuer or workload identity turned off", "set oidc_issuer_enabled and workload_identity_enabled on the cluster (AksWithOidc always does)"],
+      ["AZWI012", "error", "A Kubernetes federated credential does not have exactly the audience api://AzureADTokenExchange", "use audience [\"api://AzureADTokenExchange\"]: the webhook requests tokens for it"],
+      ["AZWI013", "error", "A managed identity has more than 20 federated credentials, or repeats an issuer + subject", "spread workloads over more identities; remove the duplicate credential"],
+      ["AZWI014", "warning", "A workload identity pod runs a privileged container or allows privilege escalation", "drop privileged/allow_privilege_escalation (FederatedWorkload.addPod's defaults do)"],
+    ] as const
+  ).map(([id, severity, title, fix]) => [id, { id, severity, title, fix }]),
+);
+
+/** One rule violation. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly severity: Severity;
+  /** Construct path of the offending element. */
+  readonly path: string;
+  readonly message: string;
+  readonly fix: string;
+  /** The suppression reason, when suppressed. */
+  readonly suppressedBecause?: string;
+}
+
+interface Element {
+  readonly construct: TerraformElement;
+  readonly stack: TerraformStack;
+  readonly kind: "resource" | "data" | "output";
+  readonly type: string;
+  readonly name: string;
+  readonly body: any;
+}
+
+const suppressions = new WeakMap<IConstruct, Map<string, string>>();
+const analyses = new WeakMap<App, Finding[]>();
+
+const PRIVILEGED_ROLES = new Set(["Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator"]);
+const PRIVILEGED_ROLE_IDS = [
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
+  "b24988ac-6180-42a0-ab88-20f7382dd24c", // Contributor
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168", // Role Based Access Control Administrator
+];
+const POD_TYPES = new Set(["kubernetes_pod", "kubernetes_pod_v1"]);
+const TEMPLATE_TYPES = new Set([
+  "kubernetes_deployment", "kubernetes_deployment_v1", "kubernetes_stateful_set", "kubernetes_stateful_set_v1",
+  "kubernetes_daemonset", "kubernetes_daemon_set_v1", "kubernetes_job", "kubernetes_job_v1",
+]);
+const CRON_TYPES = new Set(["kubernetes_cron_job", "kubernetes_cron_job_v1"]);
+const SA_TYPES = new Set(["kubernetes_service_account", "kubernetes_service_account_v1"]);
+const SECRET_OUTPUT = /kube_(admin_)?config(_raw)?|client_key|client_certificate|\.password/;
+
+function first<T = any>(value: any): T | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A pod spec found in a resource: the pod itself or a workload's template. */
+interface PodSpecRef {
+  readonly element: Element;
+  readonly metadata: any;
+  readonly spec: any;
+}
+
+function podSpecs(e: Element): PodSpecRef[] {
+  if (POD_TYPES.has(e.type)) return [{ element: e, metadata: first(e.body.metadata), spec: first(e.body.spec) }];
+  let template: any;
+  if (TEMPLATE_TYPES.has(e.type)) template = first(first(e.body.spec)?.template);
+  if (CRON_TYPES.has(e.type)) template = first(first(first(first(e.body.spec)?.job_template)?.spec)?.template);
+  if (!template) return [];
+  return [{ element: e, metadata: { ...first(template.metadata), namespace: first(e.body.metadata)?.namespace }, spec: first(template.spec) }];
+}
+
+/**
+ * The security rule pass, in the spirit of cdk-nag, as a cdktf Aspect: add it to every stack
+ * (`Aspects.of(stack).add(checks)`) and each synth checks all resources of the app – ours and
+ * anyone else's. Errors fail the synth with the construct path, the rule id, the message and the
+ * fix; warnings are annotations. Suppress a finding with {@link WorkloadIdentityChecks.suppress}.
+ */
+export class WorkloadIdentityChecks implements IAspect {
+  /**
+   * Suppresses `ruleId` on `scope` and everything below it. The reason is mandatory and is kept
+   * with the finding, so reviewers see why.
+   */
+  public static suppress(scope: IConstruct, ruleId: string, reason: string): void {
+    if (!SECURITY_RULES[ruleId]) {
+      throw new Error(`WorkloadIdentityChecks.suppress: unknown rule ${JSON.stringify(ruleId)}; known rules: ${Object.keys(SECURITY_RULES).join(", ")}`);
+    }
+    if (reason.trim().length < 10) {
+      throw new Error(`WorkloadIdentityChecks.suppress(${ruleId}) on ${scope.node.path}: give a reason of at least 10 characters`);
+    }
+    let map = suppressions.get(scope);
+    if (!map) suppressions.set(scope, (map = new Map()));
+    map.set(ruleId, reason.trim());
+  }
+
+  /** Every finding of the app, suppressed ones included (computed once per app). */
+  public static findings(app: App): readonly Finding[] {
+    let found = analyses.get(app);
+    if (!found) {
+      found = analyze(app);
+      analyses.set(app, found);
+    }
+    return found;
+  }
+
+  /**
+   * All unsuppressed error findings of the app, as messages. `checkApp` uses this to fail before
+   * any stack is written.
+   */
+  public static errors(app: App): string[] {
+    return WorkloadIdentityChecks.findings(app)
+      .filter((f) => f.severity === "error" && f.suppressedBecause === undefined)
+      .map(formatFinding);
+  }
+
+  public visit(node: IConstruct): void {
+    if (!TerraformStack.isStack(node)) return;
+    const stack = node as TerraformStack;
+    const findings = WorkloadIdentityChecks.findings(App.of(stack)).filter(
+      (f) => f.suppressedBecause === undefined && (f.path === stack.node.path || f.path.startsWith(`${stack.node.path}/`)),
+    );
+    if (findings.length === 0) return;
+    const errors = findings.filter((f) => f.severity === "error").map(formatFinding);
+    if (errors.length) stack.node.addValidation({ validate: () => errors });
+    for (const f of findings.filter((x) => x.severity === "warning")) Annotations.of(stack).addWarning(formatFinding(f));
+  }
+}
+
+export function formatFinding(f: Finding): string {
+  return `[${f.ruleId}] ${f.path}: ${f.message}. Fix: ${f.fix}`;
+}
+
+function suppressionOf(construct: IConstruct, ruleId: string): string | undefined {
+  for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
+    const reason = suppressions.get(c)?.get(ruleId);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
+
+function collect(app: App): Element[] {
+  const elements: Element[] = [];
+  for (const stack of app.node.findAll().filter(TerraformStack.isStack) as TerraformStack[]) {
+    const resolver = new DefaultTokenResolver(new StringConcat());
+    for (const c of stack.node.findAll()) {
+      if (!(c instanceof TerraformElement) || TerraformStack.of(c) !== stack) continue;
+      const kind =
+        c instanceof TerraformOutput ? "output" : c instanceof TerraformDataSource ? "data" : c instanceof TerraformResource ? "resource" : undefined;
+      if (!kind) continue;
+      const json = Tokenization.resolve(c.toTerraform(), { scope: c, preparing: false, resolver });
+      const block = json[kind === "output" ? "output" : kind];
+      if (!block) continue;
+      if (kind === "output") {
+        const [name, body] = Object.entries<any>(block)[0];
+        elements.push({ construct: c, stack, kind, type: "output", name, body });
+      } else {
+        const [type, byName] = Object.entries<any>(block)[0];
+        const [name, body] = Object.entries<any>(byName)[0];
+        elements.push({ construct: c, stack, kind, type, name, body });
+      }
+    }
+  }
+  return elements;
+}
+
+function analyze(app: App): Finding[] {
+  const elements = collect(app);
+  const findings: Finding[] = [];
+  const report = (e: Element, ruleId: string, message: string) => {
+    const rule = SECURITY_RULES[ruleId];
+    findings.push({
+      ruleId,
+      severity: rule.severity,
+      path: e.construct.node.path,
+      message,
+      fix: rule.fix,
+      suppressedBecause: suppressionOf(e.construct, ruleId),
+    });
+  };
+
+  // Index by stack and address, for following references like ${kubernetes_service_account_v1.x.metadata[0].name}.
+  const byAddress = new Map<string, Element>();
+  for (const e of elements) if (e.kind !== "output") byAddress.set(`${e.stack.node.path}|${e.kind === "data" ? "data." : ""}${e.type}.${e.name}`, e);
+  const deref = (stack: TerraformStack, value: unknown, depth = 0): unknown => {
+    if (typeof value !== "string" || depth > 3) return value;
+    const m = /^\$\{((?:data\.)?[a-z0-9_]+\.[^.\[]+)\.metadata\[0\]\.(name|namespace)\}$/.exec(value);
+    if (!m) return value;
+    const target = byAddress.get(`${stack.node.path}|${m[1]}`);
+    const meta = target && first(target.body.metadata);
+    return meta ? deref(stack, meta[m[2]], depth + 1) : value;
+  };
+
+  // Workload identity service accounts (annotated with a client id), by "namespace/name".
+  const wiServiceAccounts = new Set<string>();
+  for (const e of elements) {
+    if (e.kind !== "resource" || !SA_TYPES.has(e.type)) continue;
+    const meta = first(e.body.metadata) ?? {};
+    if (meta.annotations?.[CLIENT_ID_ANNOTATION] !== undefined) {
+      wiServiceAccounts.add(`${deref(e.stack, meta.namespace ?? "default")}/${deref(e.stack, meta.name)}`);
+    }
+  }
+
+  // Pods and pod templates.
+  const labelledServiceAccounts = new Set<string>();
+  for (const e of elements) {
+    if (e.kind !== "resource") continue;
+    for (const pod of podSpecs(e)) {
+      const ns = String(deref(e.stack, pod.metadata?.namespace ?? "default"));
+      const sa = String(deref(e.stack, pod.spec?.service_account_name ?? pod.spec?.service_account ?? "default"));
+      const labelled = pod.metadata?.labels?.[USE_LABEL] === "true";
+      if (labelled) labelledServiceAccounts.add(`${ns}/${sa}`);
+      if (!labelled && wiServiceAccounts.has(`${ns}/${sa}`)) {
+        report(e, "AZWI005", `runs as workload identity service account ${ns}/${sa} but lacks the label ${USE_LABEL}: "true"`);
+      }
+      if (!labelled) continue;
+      if (ns === "kube-system") report(e, "AZWI006", "is a workload identity pod in kube-system");
+      const selector = pod.spec?.node_selector ?? {};
+      const tolerations: any[] = pod.spec?.toleration ?? [];
+      const virtual =
+        selector.type === "virtual-kubelet" ||
+        tolerations.some((t) => t?.key === "virtual-kubelet.io/provider" || t?.key === "azure.com/aci");
+      if (virtual) report(e, "AZWI007", "targets virtual nodes (virtual-kubelet selector or toleration)");
+      const containers: any[] = [...(pod.spec?.container ?? []), ...(pod.spec?.init_container ?? [])];
+      const risky = containers.find((c) => {
+        const sc = first(c?.security_context) ?? {};
+        return sc.privileged === true || sc.allow_privilege_escalation === true;
+      });
+      if (risky) report(e, "AZWI014", `container ${JSON.stringify(risky.name)} is privileged or allows privilege escalation`);
+    }
+  }
+
+  // Clusters whose issuer is trusted.
+  const clusters = elements.filter((e) => e.kind === "resource" && e.type === "azurerm_kubernetes_cluster");
+  for (const c of clusters) {
+    if (c.body.local_account_disabled !== true) report(c, "AZWI010", "keeps local (certificate) accounts enabled");
+  }
+
+  // Federated credentials.
+  const perIdentity = new Map<string, { count: number; pairs: Set<string> }>();
+  for (const e of elements) {
+    if (e.kind !== "resource" || e.type !== "azurerm_federated_identity_credential") continue;
+    const { issuer, subject, audience, parent_id: parent } = e.body;
+    const isKubernetes = typeof subject === "string" && subject.startsWith("system:serviceaccount:");
+    if (isKubernetes && (!Array.isArray(audience) || audience.length !== 1 || audience[0] !== TOKEN_EXCHANGE_AUDIENCE)) {
+      report(e, "AZWI012", `has audience ${JSON.stringify(audience)}`);
+    }
+    if (isKubernetes) {
+      const [, , ns, sa] = subject.split(":");
+      if (!labelledServiceAccounts.has(`${ns}/${sa}`)) {
+        report(e, "AZWI004", `trusts service account ${ns}/${sa}, but no pod in this app runs as it with ${USE_LABEL}: "true"`);
+      }
+    }
+    const issuerRef = typeof issuer === "string" ? /^\$\{azurerm_kubernetes_cluster\.([^.]+)\.oidc_issuer_url\}$/.exec(issuer) : null;
+    if (issuerRef) {
+      const cluster = byAddress.get(`${e.stack.node.path}|azurerm_kubernetes_cluster.${issuerRef[1]}`);
+      if (cluster && (cluster.body.oidc_issuer_enabled !== true || cluster.body.workload_identity_enabled !== true)) {
+        report(e, "AZWI011", `trusts cluster ${cluster.construct.node.path}, which has oidc_issuer_enabled=${cluster.body.oidc_issuer_enabled} and workload_identity_enabled=${cluster.body.workload_identity_enabled}`);
+      }
+    }
+    // Credentials made through ManagedIdentity are counted there (per identity object).
+    if (constructCredentials.has(e.construct) || typeof parent !== "string") continue;
+    const key = `${e.stack.node.path}|${parent}`;
+    let entry = perIdentity.get(key);
+    if (!entry) perIdentity.set(key, (entry = { count: 0, pairs: new Set() }));
+    entry.count += 1;
+    if (entry.count === MAX_FEDERATED_CREDENTIALS_PER_IDENTITY + 1) {
+      report(e, "AZWI013", `is credential number ${entry.count} of identity ${parent}; Entra allows ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY}`);
+    }
+    const pair = `${issuer}\n${subject}`;
+    if (entry.pairs.has(pair)) report(e, "AZWI013", `repeats issuer and subject ${JSON.stringify(subject)} on identity ${parent}`);
+    entry.pairs.add(pair);
+  }
+
+  // Role assignments.
+  for (const e of elements) {
+    if (e.kind !== "resource" || e.type !== "azurerm_role_assignment") continue;
+    const principal = String(e.body.principal_id ?? "");
+    if (!/azurerm_user_assigned_identity\./.test(principal)) continue;
+    const role = String(e.body.role_definition_name ?? "");
+    const roleId = String(e.body.role_definition_id ?? "");
+    if (PRIVILEGED_ROLES.has(role) || PRIVILEGED_ROLE_IDS.some((id) => roleId.toLowerCase().endsWith(id))) {
+      report(e, "AZWI001", `grants ${role || roleId} to a workload identity`);
+    }
+    const scope = String(e.body.scope ?? "");
+    const vaultScoped = /azurerm_key_vault(_secret)?\.|\/providers\/Microsoft\.KeyVault\/vaults\//i.test(scope);
+    if (/^Key Vault /.test(role) && !vaultScoped) {
+      report(e, "AZWI008", `grants ${role} at ${scope}`);
+    }
+  }
+
+  // Vaults, secrets and outputs.
+  for (const e of elements) {
+    if (e.kind === "resource" && e.type === "azurerm_key_vault" && e.body.purge_protection_enabled !== true) {
+      report(e, "AZWI002", "has purge protection off");
+    }
+    if (e.kind === "resource" && e.type === "azurerm_key_vault_secret" && e.body.value !== undefined) {
+      report(e, "AZWI003", "sets `value`, which Terraform keeps in state");
+    }
+    if (e.kind === "output" && e.body.sensitive !== true && SECRET_OUTPUT.test(JSON.stringify(e.body.value ?? ""))) {
+      report(e, "AZWI009", "outputs cluster credentials");
+    }
+  }
+  return findings;
+}
