@@ -85,8 +85,12 @@ export interface WorkloadContainer {
   readonly requests?: Record<string, string>;
   /** Resource limits. @default { cpu: "250m", memory: "128Mi" } */
   readonly limits?: Record<string, string>;
-  /** Numeric user the container runs as (non-root is enforced). @default "65532" */
+  /** Numeric user the container runs as. @default "65532" (the distroless `nonroot` user) */
   readonly runAsUser?: string;
+  /** Refuse to start the container as root (`runAsNonRoot`). @default true */
+  readonly runAsNonRoot?: boolean;
+  /** Allow privilege escalation (setuid binaries, …). @default false */
+  readonly allowPrivilegeEscalation?: boolean;
   /** Mount the root filesystem read-only. @default true */
   readonly readOnlyRootFilesystem?: boolean;
   /** Image pull policy. @default Kubernetes' default */
@@ -253,7 +257,10 @@ export class FederatedWorkload extends Construct {
         restartPolicy: props.restartPolicy ?? "Always",
         nodeSelector: props.nodeSelector ?? { "kubernetes.io/os": "linux" },
         toleration: props.tolerations,
-        securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: {
+          runAsNonRoot: props.containers.every((c) => c.runAsNonRoot !== false),
+          seccompProfile: { type: "RuntimeDefault" },
+        },
         container: props.containers.map(containerSpec),
       },
       dependsOn: [this.propagation],
@@ -276,10 +283,10 @@ export function containerSpec(c: WorkloadContainer): PodV1SpecContainer {
       limits: c.limits ?? { cpu: "250m", memory: "128Mi" },
     },
     securityContext: {
-      runAsNonRoot: true,
+      runAsNonRoot: c.runAsNonRoot ?? true,
       runAsUser: c.runAsUser ?? "65532",
       readOnlyRootFilesystem: c.readOnlyRootFilesystem ?? true,
-      allowPrivilegeEscalation: false,
+      allowPrivilegeEscalation: c.allowPrivilegeEscalation ?? false,
       privileged: false,
       capabilities: { drop: ["ALL"] },
     },
