@@ -30,7 +30,7 @@ describe("construct validation", () => {
     ["namespace", (s) => workload(s, { namespace: "Apps" }), /FederatedWorkload\.namespace "Apps" must be a DNS-1123 label/],
     ["kube-system", (s) => workload(s, { namespace: "kube-system" }), /FederatedWorkload\.namespace "kube-system" is ignored by the workload identity webhook/],
     ["service account", (s) => workload(s, { serviceAccountName: "My_SA" }), /FederatedWorkload\.serviceAccountName "My_SA" must be a DNS-1123 subdomain/],
-    ["issuer URL", (s) => workload(s, { issuer: "http://issuer.example.com/" }), /FederatedWorkload\.issuer "http:\/\/issuer\.example\.com\/" must be an https:\/\/ URL/],
+    ["issuer URL", (s) => workload(s, { issuer: "http://issuer.example.com/" }), /\[test\/app\/federated-credential\] federated credential issuer "http:\/\/issuer\.example\.com\/" must be an https:\/\/ URL/],
     ["issuer whitespace", (s) => workload(s, { issuer: "https://issuer.example.com/ " }), /must not start or end with whitespace/],
     ["identity name", (s) => workload(s, { identityName: "my identity" }), /ManagedIdentity\.name "my identity"/],
     ["identity region", (s) => workload(s, { location: "malaysiasouth" }), /ManagedIdentity\.location "malaysiasouth" is a region where user-assigned managed identities cannot hold federated identity credentials/],
@@ -94,7 +94,7 @@ describe("construct validation", () => {
         expect.stringMatching(/^\[one\/kv\] WorkloadKeyVault\.name "x"/),
         expect.stringMatching(/^\[two\/app\] FederatedWorkload\.namespace "kube-system"/),
         expect.stringMatching(/^\[two\/app\] FederatedWorkload\.serviceAccountName "SA"/),
-        expect.stringMatching(/^\[two\/app\] FederatedWorkload\.issuer "http:\/\/x"/),
+        expect.stringMatching(/^\[two\/app\/federated-credential\] federated credential issuer "http:\/\/x"/),
       ]),
     );
   });

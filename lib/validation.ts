@@ -135,7 +135,7 @@ export function validateFederatedWorkloadProps(scope: Construct, props: Federate
   const p = new Problems();
   p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
   p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain);
-  if (typeof props.issuer === "string") p.check("FederatedWorkload.issuer", props.issuer, ...R.issuerUrl);
+  // A literal issuer is checked with the federated credential (its path ends in /federated-credential).
   p.check("FederatedWorkload.tenantId", props.tenantId, ...R.tenantId);
   p.check("FederatedWorkload.tokenExpirationSeconds", props.tokenExpirationSeconds, ...R.tokenExpirationSeconds);
   p.checkLabels("FederatedWorkload.serviceAccountLabels", props.serviceAccountLabels);
