@@ -4,11 +4,11 @@ import {
   DefaultTokenResolver,
   IAspect,
   StringConcat,
-  TerraformDataSource,
   TerraformElement,
   TerraformOutput,
   TerraformResource,
   TerraformStack,
+  Token,
   Tokenization,
 } from "cdktf";
 import { IConstruct } from "constructs";
@@ -66,7 +66,7 @@ export interface Finding {
 interface Element {
   readonly construct: TerraformElement;
   readonly stack: TerraformStack;
-  readonly kind: "resource" | "data" | "output";
+  readonly kind: "resource" | "output";
   readonly type: string;
   readonly name: string;
   readonly body: any;
@@ -179,26 +179,119 @@ function suppressionOf(construct: IConstruct, ruleId: string): string | undefine
   return undefined;
 }
 
+type Picker = (body: any) => any;
+
+const fields =
+  (...names: string[]): Picker =>
+  (body) =>
+    Object.fromEntries(names.filter((f) => f in body).map((f) => [f, body[f]]));
+
+/** The parts of a pod spec the rules read (not env, volumes, probes, …). */
+function podParts(spec: any): any {
+  const s = first(spec);
+  if (!s) return undefined;
+  const containers = (list: any) =>
+    Array.isArray(list) ? list.map((c: any) => ({ name: c?.name, security_context: c?.security_context })) : undefined;
+  return {
+    service_account_name: s.service_account_name,
+    service_account: s.service_account,
+    node_selector: s.node_selector,
+    toleration: s.toleration,
+    container: containers(s.container),
+    init_container: containers(s.init_container),
+  };
+}
+
+const podMetadata = (m: any) => {
+  const meta = first(m);
+  return meta && { name: meta.name, namespace: meta.namespace, labels: meta.labels };
+};
+
+/**
+ * What each checked type needs. Resolving tokens is most of the pass's cost, so other types
+ * (identities, sleeps, data sources, …) are skipped and only these parts are resolved.
+ */
+const CHECKED: Record<string, Picker> = {
+  azurerm_federated_identity_credential: fields("issuer", "subject", "audience", "parent_id"),
+  azurerm_role_assignment: fields("principal_id", "role_definition_name", "role_definition_id", "scope"),
+  azurerm_key_vault: fields("purge_protection_enabled"),
+  azurerm_key_vault_secret: (b) => ({ value: b.value === undefined || b.value === null ? undefined : "(set)" }),
+  azurerm_kubernetes_cluster: fields("oidc_issuer_enabled", "workload_identity_enabled", "local_account_disabled"),
+  ...Object.fromEntries(
+    [...SA_TYPES].map((t) => [
+      t,
+      (b: any) => {
+        const meta = first(b.metadata) ?? {};
+        return { metadata: { name: meta.name, namespace: meta.namespace, annotations: meta.annotations } };
+      },
+    ]),
+  ),
+  ...Object.fromEntries([...POD_TYPES].map((t) => [t, (b: any) => ({ metadata: podMetadata(b.metadata), spec: podParts(b.spec) })])),
+  ...Object.fromEntries(
+    [...TEMPLATE_TYPES].map((t) => [
+      t,
+      (b: any) => {
+        const template = first(first(b.spec)?.template);
+        return { metadata: podMetadata(b.metadata), spec: { template: { metadata: podMetadata(template?.metadata), spec: podParts(template?.spec) } } };
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
+    [...CRON_TYPES].map((t) => [
+      t,
+      (b: any) => {
+        const template = first(first(first(first(b.spec)?.job_template)?.spec)?.template);
+        return {
+          metadata: podMetadata(b.metadata),
+          spec: { job_template: { spec: { template: { metadata: podMetadata(template?.metadata), spec: podParts(template?.spec) } } } },
+        };
+      },
+    ]),
+  ),
+};
+
+/**
+ * Resolves only the strings that hold tokens; literals and plain structure are copied as they
+ * are. Much cheaper than resolving the whole object with cdktf's generic resolver.
+ */
+function resolveTokens(value: any, scope: IConstruct, resolver: DefaultTokenResolver): any {
+  if (typeof value === "string") {
+    return Token.isUnresolved(value) ? Tokenization.resolve(value, { scope, preparing: false, resolver }) : value;
+  }
+  if (Array.isArray(value)) {
+    return Token.isUnresolved(value) ? Tokenization.resolve(value, { scope, preparing: false, resolver }) : value.map((v) => resolveTokens(v, scope, resolver));
+  }
+  if (value !== null && typeof value === "object") {
+    if (Tokenization.isResolvable(value)) return Tokenization.resolve(value, { scope, preparing: false, resolver });
+    const out: Record<string, any> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = resolveTokens(v, scope, resolver);
+    return out;
+  }
+  return value;
+}
+
 function collect(app: App): Element[] {
   const elements: Element[] = [];
+  const resolver = new DefaultTokenResolver(new StringConcat());
   for (const stack of app.node.findAll().filter(TerraformStack.isStack) as TerraformStack[]) {
-    const resolver = new DefaultTokenResolver(new StringConcat());
     for (const c of stack.node.findAll()) {
-      if (!(c instanceof TerraformElement) || TerraformStack.of(c) !== stack) continue;
-      const kind =
-        c instanceof TerraformOutput ? "output" : c instanceof TerraformDataSource ? "data" : c instanceof TerraformResource ? "resource" : undefined;
-      if (!kind) continue;
-      const json = Tokenization.resolve(c.toTerraform(), { scope: c, preparing: false, resolver });
-      const block = json[kind === "output" ? "output" : kind];
-      if (!block) continue;
-      if (kind === "output") {
-        const [name, body] = Object.entries<any>(block)[0];
-        elements.push({ construct: c, stack, kind, type: "output", name, body });
+      let kind: Element["kind"];
+      let type: string;
+      if (c instanceof TerraformOutput) {
+        kind = "output";
+        type = "output";
+      } else if (c instanceof TerraformResource) {
+        kind = "resource";
+        type = c.terraformResourceType;
+        if (!(type in CHECKED)) continue;
       } else {
-        const [type, byName] = Object.entries<any>(block)[0];
-        const [name, body] = Object.entries<any>(byName)[0];
-        elements.push({ construct: c, stack, kind, type, name, body });
+        continue;
       }
+      if (TerraformStack.of(c) !== stack) continue;
+      const raw = c.toTerraform()[kind];
+      const [name, body] = kind === "output" ? Object.entries<any>(raw)[0] : Object.entries<any>(Object.values<any>(raw)[0])[0];
+      const picked = kind === "output" ? { value: body.value, sensitive: body.sensitive } : CHECKED[type](body);
+      elements.push({ construct: c, stack, kind, type, name, body: resolveTokens(picked, c, resolver) ?? {} });
     }
   }
   return elements;
@@ -221,10 +314,10 @@ function analyze(app: App): Finding[] {
 
   // Index by stack and address, for following references like ${kubernetes_service_account_v1.x.metadata[0].name}.
   const byAddress = new Map<string, Element>();
-  for (const e of elements) if (e.kind !== "output") byAddress.set(`${e.stack.node.path}|${e.kind === "data" ? "data." : ""}${e.type}.${e.name}`, e);
+  for (const e of elements) if (e.kind !== "output") byAddress.set(`${e.stack.node.path}|${e.type}.${e.name}`, e);
   const deref = (stack: TerraformStack, value: unknown, depth = 0): unknown => {
     if (typeof value !== "string" || depth > 3) return value;
-    const m = /^\$\{((?:data\.)?[a-z0-9_]+\.[^.\[]+)\.metadata\[0\]\.(name|namespace)\}$/.exec(value);
+    const m = /^\$\{([a-z0-9_]+\.[^.\[]+)\.metadata\[0\]\.(name|namespace)\}$/.exec(value);
     if (!m) return value;
     const target = byAddress.get(`${stack.node.path}|${m[1]}`);
     const meta = target && first(target.body.metadata);

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Benchmark: prints a Markdown table of medians (wall time, peak RSS) for
+//   1. the default app's synth (the cdktf.json app command alone),
+//   2. `npx cdktf synth` end to end,
+//   3. one stack with N = 1, 10, 100, 1000 FederatedWorkloads (each with a grant and a pod),
+//   4. the same resources as a naive cdktf app (package-root imports, ts-node), side by side,
+//   5. `npm test`.
+// Usage: npm run bench [-- --runs 5] [-- --quick]   (--quick: 3 runs, N up to 100, no naive type-check)
+"use strict";
+const { spawnSync } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+const root = path.resolve(__dirname, "..");
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const runsArg = args.indexOf("--runs");
+const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 5;
+const sizes = quick ? [1, 10, 100] : [1, 10, 100, 1000];
+const gnuTime = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+
+/** Runs a command once; returns { seconds, rssMb } (RSS from GNU time, when present). */
+function once(command, argv, env = {}) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-bench-"));
+  const fullEnv = { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...env };
+  const start = process.hrtime.bigint();
+  const r = gnuTime
+    ? spawnSync(gnuTime, ["-f", "__rss_kb=%M", command, ...argv], { cwd: root, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 })
+    : spawnSync(command, argv, { cwd: root, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  fs.rmSync(outdir, { recursive: true, force: true });
+  if (r.status !== 0) {
+    throw new Error(`${command} ${argv.join(" ")} failed (${r.status}):\n${(r.stderr || "").slice(-2000)}`);
+  }
+  const m = /__rss_kb=(\d+)/.exec(r.stderr || "");
+  return { seconds, rssMb: m ? Number(m[1]) / 1024 : NaN, stderr: r.stderr };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function measure(label, command, argv, env, n = runs) {
+  const results = [];
+  for (let i = 0; i < n; i++) results.push(once(command, argv, env));
+  const row = { label, runs: n, seconds: median(results.map((r) => r.seconds)), rssMb: median(results.map((r) => r.rssMb)) };
+  process.stderr.write(`  ${label}: ${row.seconds.toFixed(2)} s, ${row.rssMb.toFixed(0)} MB (median of ${n})\n`);
+  return row;
+}
+
+const fmt = (row) => `| ${row.label} | ${row.runs} | ${row.seconds.toFixed(2)} s | ${Number.isNaN(row.rssMb) ? "n/a" : `${row.rssMb.toFixed(0)} MB`} |`;
+
+process.stderr.write(`benchmark: ${runs} runs each\n`);
+once("node", ["scripts/app.js"]); // compile once (.build/), so every measured run is warm
+once("node", ["scripts/app.js", "bench/scale-app.ts"]);
+
+const rows = [];
+const app = measure("default app synth (`node scripts/app.js`)", "node", ["scripts/app.js"]);
+rows.push(app);
+const naiveArgs = ["--project", "bench/naive/tsconfig.json", "bench/naive/main.ts"];
+const naiveTranspile = measure("naive app, root imports, ts-node --transpile-only", bin("ts-node"), ["--transpile-only", ...naiveArgs]);
+rows.push(naiveTranspile);
+let naiveChecked;
+if (!quick) {
+  naiveChecked = measure("naive app, root imports, ts-node (type-checks, as `cdktf init`)", bin("ts-node"), naiveArgs, {}, Math.min(runs, 3));
+  rows.push(naiveChecked);
+}
+const cli = measure("`npx cdktf synth` end to end", "npx", ["cdktf", "synth"]);
+rows.push(cli);
+
+const scale = [];
+for (const n of sizes) {
+  const row = measure(`${n} workload(s), one stack`, "node", ["scripts/app.js", "bench/scale-app.ts"], { BENCH_WORKLOADS: String(n) });
+  scale.push({ n, row });
+  rows.push(row);
+}
+const naiveScale = [];
+for (const n of sizes) {
+  const row = measure(`${n} workload(s), naive (root imports, transpile-only)`, bin("ts-node"), ["--transpile-only", ...naiveArgs], { BENCH_WORKLOADS: String(n) }, Math.min(runs, 3));
+  naiveScale.push({ n, row });
+  rows.push(row);
+}
+const phases = once("node", ["scripts/app.js", "bench/scale-app.ts"], { BENCH_WORKLOADS: String(sizes[sizes.length - 1]), BENCH_PHASES: "1" });
+const tests = measure("`npm test` (tsc --noEmit + jest)", "npm", ["test", "--silent"], {}, 1);
+rows.push(tests);
+
+const out = [];
+out.push(`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+out.push("");
+out.push("| what | runs | median wall | median peak RSS |");
+out.push("|---|---|---|---|");
+for (const row of rows) out.push(fmt(row));
+out.push("");
+out.push(`- default app vs naive (transpile-only): ${(app.seconds / naiveTranspile.seconds).toFixed(2)}× time, ${(app.rssMb / naiveTranspile.rssMb).toFixed(2)}× memory`);
+if (naiveChecked) {
+  out.push(`- default app vs naive (type-checking, as cdktf init): ${(app.seconds / naiveChecked.seconds).toFixed(2)}× time, ${(app.rssMb / naiveChecked.rssMb).toFixed(2)}× memory`);
+}
+for (let i = 1; i < scale.length; i++) {
+  const [a, b] = [scale[i - 1], scale[i]];
+  out.push(`- growth ${a.n} → ${b.n} workloads: ${(b.row.seconds / a.row.seconds).toFixed(2)}× time, ${(b.row.rssMb / a.row.rssMb).toFixed(2)}× memory (naive: ${(naiveScale[i].row.seconds / naiveScale[i - 1].row.seconds).toFixed(2)}× time)`);
+}
+for (let i = 0; i < scale.length; i++) {
+  out.push(`- ${scale[i].n} workloads vs naive: ${(scale[i].row.seconds / naiveScale[i].row.seconds).toFixed(2)}× time, ${(scale[i].row.rssMb / naiveScale[i].row.rssMb).toFixed(2)}× memory`);
+}
+out.push(`- ${(/phases ms: .*/.exec(phases.stderr) || ["phases: n/a"])[0]} (${sizes[sizes.length - 1]} workloads, one run)`);
+console.log(out.join("\n"));
