@@ -10,3 +10,7 @@ export * as rules from "./guardrails/rules";
 export * from "./guardrails/regions";
 export * from "./guardrails/checks";
 export * from "./guardrails/check-app";
+export { buildModel, loadSynthOutput, ReviewInputError } from "./review/model";
+export type { Chain, Credential, Grant, Model, ServiceAccount, Workload } from "./review/model";
+export { diffModels, mermaidOf, renderReview } from "./review/render";
+export type { Change } from "./review/render";

@@ -1,0 +1,245 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App } from "cdktf";
+import { FederatedWorkload } from "../lib";
+import { buildModel, loadSynthOutput } from "../lib/review/model";
+import { diffModels, mermaidOf, renderReview } from "../lib/review/render";
+import { main } from "../lib/review/cli";
+import { buildApp, WorkloadStack } from "../stacks";
+import { defaultConfig } from "./support/helpers";
+
+const root = path.resolve(__dirname, "..");
+
+/** Synthesizes the app for `env` into a temp dir; `extend` may add to it first. */
+function synthDir(env: Record<string, string> = {}, extend?: (app: App) => void): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-"));
+  const app = new App({ outdir });
+  buildApp(app, defaultConfig(env));
+  extend?.(app);
+  app.synth();
+  return outdir;
+}
+
+/** Copies a synth dir and edits one stack's JSON. */
+function edited(dir: string, stack: string, edit: (json: any) => void): string {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-edit-"));
+  fs.cpSync(dir, copy, { recursive: true });
+  const file = path.join(copy, "stacks", stack, "cdk.tf.json");
+  const json = JSON.parse(fs.readFileSync(file, "utf8"));
+  edit(json);
+  fs.writeFileSync(file, JSON.stringify(json));
+  return copy;
+}
+
+function checkMermaid(text: string): { ok: boolean; output: string } {
+  const r = spawnSync(process.execPath, [path.join(root, "scripts", "check-mermaid.mjs")], { input: text, encoding: "utf8" });
+  return { ok: r.status === 0, output: (r.stdout + r.stderr).trim() };
+}
+
+const base = synthDir();
+const model = (dir: string) => buildModel(loadSynthOutput(dir));
+
+describe("review of the default app", () => {
+  const m = model(base);
+
+  test("follows one chain from the sample pod to the secret, across the two stacks", () => {
+    expect(m.chains).toHaveLength(1);
+    const [c] = m.chains;
+    expect(c.pod).toMatchObject({ kind: "pod", namespace: "default", name: "sample-workload-identity-key-vault", labelled: true });
+    expect(c.serviceAccount).toMatchObject({ namespace: "default", name: "workload-identity-sa" });
+    expect(c.credential).toMatchObject({
+      name: "myFedIdentity",
+      subject: "system:serviceaccount:default:workload-identity-sa",
+      issuer: "OIDC issuer of AKS aks-workload-identity (read)",
+      audience: ["api://AzureADTokenExchange"],
+    });
+    expect(c.credential.identity.label).toBe("myIdentity");
+    expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "secret my-secret in vault azwi-kv-tutorial", scopeLevel: "secret" });
+    expect(c.problems).toEqual([]);
+  });
+
+  test("renders the table row in words", () => {
+    const md = renderReview(m);
+    expect(md).toContain(
+      "| pod default/sample-workload-identity-key-vault | default/workload-identity-sa | OIDC issuer of AKS aks-workload-identity (read) | `system:serviceaccount:default:workload-identity-sa` | api://AzureADTokenExchange | myIdentity | Key Vault Secrets User | secret my-secret in vault azwi-kv-tutorial |  |",
+    );
+    expect(md).toContain("## Guardrail findings\n\nNone.");
+  });
+
+  test("draws a Mermaid flowchart that mermaid's parser accepts", () => {
+    const result = checkMermaid(mermaidOf(m));
+    expect(result).toEqual({ ok: true, output: "flowchart-v2" });
+  });
+
+  test("reports no change against itself", () => {
+    expect(diffModels(m, m)).toEqual([]);
+    expect(renderReview(m, m)).toContain("No change to trust chains or grants.");
+  });
+});
+
+describe("review with --base", () => {
+  const m = model(base);
+
+  test("marks a grant widened from the secret to the vault", () => {
+    const changes = diffModels(m, model(synthDir({ KEYVAULT_GRANT_SCOPE: "vault" })));
+    expect(changes[0]).toEqual({
+      security: true,
+      kind: "widened scope",
+      text: "Key Vault Secrets User for myIdentity: secret my-secret in vault azwi-kv-tutorial → vault azwi-kv-tutorial",
+    });
+  });
+
+  test("marks a federated credential whose subject changed as replaced", () => {
+    const changes = diffModels(m, model(synthDir({ SERVICE_ACCOUNT_NAME: "payments-api" })));
+    const replaced = changes.find((c) => c.kind === "federated credential replaced")!;
+    expect(replaced.security).toBe(true);
+    expect(replaced.text).toContain("subject `system:serviceaccount:default:workload-identity-sa` → `system:serviceaccount:default:payments-api`");
+  });
+
+  test("marks a new subject trusted by a new credential", () => {
+    const head = synthDir({}, (app) => {
+      const ws = app.node.findChild("workload") as WorkloadStack;
+      new FederatedWorkload(ws, "second", { issuer: "https://issuer.example.com/", namespace: "batch", serviceAccountName: "reporter", identity: ws.workload.identity });
+    });
+    const change = diffModels(m, model(head)).find((c) => c.kind === "new subject")!;
+    expect(change).toEqual({
+      security: true,
+      kind: "new subject",
+      text: "myIdentity now trusts `system:serviceaccount:batch:reporter` from https://issuer.example.com/ (credential fic-batch-reporter)",
+    });
+  });
+
+  test("marks a stronger role on the same scope", () => {
+    const head = edited(base, "workload", (json) => {
+      for (const ra of Object.values<any>(json.resource.azurerm_role_assignment)) ra.role_definition_name = "Key Vault Secrets Officer";
+    });
+    const change = diffModels(m, model(head)).find((c) => c.kind === "stronger role")!;
+    expect(change.text).toBe("myIdentity on secret my-secret in vault azwi-kv-tutorial: Key Vault Secrets User → Key Vault Secrets Officer");
+  });
+
+  test("marks a pod that lost the workload identity label", () => {
+    const head = edited(base, "workload", (json) => {
+      for (const pod of Object.values<any>(json.resource.kubernetes_pod_v1)) delete pod.metadata.labels["azure.workload.identity/use"];
+    });
+    const changes = diffModels(m, model(head));
+    expect(changes.find((c) => c.kind === "lost workload identity label")).toMatchObject({ security: true });
+    expect(model(head).chains[0].problems).toContain('pod default/sample-workload-identity-key-vault lacks azure.workload.identity/use: "true"');
+  });
+
+  test("lists security-relevant changes before the others", () => {
+    const changes = diffModels(m, model(synthDir({ SERVICE_ACCOUNT_NAME: "payments-api", KEYVAULT_GRANT_SCOPE: "vault" })));
+    const firstInfo = changes.findIndex((c) => !c.security);
+    expect(firstInfo).toBeGreaterThan(0);
+    expect(changes.slice(firstInfo).every((c) => !c.security)).toBe(true);
+    expect(renderReview(model(synthDir({ KEYVAULT_GRANT_SCOPE: "vault" })), model(base))).toMatch(/## Changes from base\n\n- ⚠️ \*\*widened scope\*\*/);
+  });
+});
+
+describe("review of a hand-written stack", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-hand-"));
+  fs.mkdirSync(path.join(dir, "stacks", "apps"), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "manifest.json"),
+    JSON.stringify({ version: "0.21.0", stacks: { apps: { synthesizedStackPath: "stacks/apps/cdk.tf.json", annotations: [{ level: "@cdktf/warn", constructPath: "apps/x", message: "[AZWI008] something" }] } } }),
+  );
+  fs.writeFileSync(
+    path.join(dir, "stacks", "apps", "cdk.tf.json"),
+    JSON.stringify({
+      resource: {
+        azurerm_user_assigned_identity: { api: { name: "payments-api", resource_group_name: "rg", location: "westeurope" } },
+        azurerm_federated_identity_credential: {
+          api: {
+            name: "payments-api-fic",
+            resource_group_name: "rg",
+            parent_id: "${azurerm_user_assigned_identity.api.id}",
+            issuer: "https://oidc.example.com/cluster-1/",
+            subject: "system:serviceaccount:payments:api",
+            audience: ["api://AzureADTokenExchange"],
+          },
+        },
+        azurerm_role_assignment: {
+          read: { scope: "/subscriptions/0000/resourceGroups/payments", role_definition_name: "Key Vault Secrets User", principal_id: "${azurerm_user_assigned_identity.api.principal_id}" },
+        },
+        kubernetes_service_account_v1: {
+          api: { metadata: { name: "api", namespace: "payments", annotations: { "azure.workload.identity/client-id": "${azurerm_user_assigned_identity.api.client_id}" } } },
+        },
+        kubernetes_deployment_v1: {
+          api: {
+            metadata: { name: "api", namespace: "payments" },
+            spec: { template: { metadata: { labels: { "azure.workload.identity/use": "true" } }, spec: { service_account_name: "api", container: [{ name: "api", image: "x" }] } } },
+          },
+        },
+      },
+    }),
+  );
+  const m = model(dir);
+
+  test("builds the chain from literal names and in-stack references", () => {
+    expect(m.chains).toHaveLength(1);
+    const [c] = m.chains;
+    expect(c.pod).toMatchObject({ kind: "deployment", namespace: "payments", name: "api", labelled: true });
+    expect(c.credential).toMatchObject({ issuer: "https://oidc.example.com/cluster-1/", subject: "system:serviceaccount:payments:api" });
+    expect(c.credential.identity.label).toBe("payments-api");
+    expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "/subscriptions/0000/resourceGroups/payments", scopeLevel: "resource-group" });
+  });
+
+  test("shows the manifest's guardrail findings", () => {
+    expect(renderReview(m)).toContain("- warn (apps): [AZWI008] something");
+  });
+
+  test("flags a service account annotated with another identity", () => {
+    const bad = edited(dir, "apps", (json) => {
+      json.resource.kubernetes_service_account_v1.api.metadata.annotations["azure.workload.identity/client-id"] = "11111111-2222-3333-4444-555555555555";
+    });
+    expect(model(bad).chains[0].problems).toEqual(["service account annotation names 11111111-2222-3333-4444-555555555555, not payments-api"]);
+  });
+});
+
+describe("review CLI", () => {
+  let stdout: string[];
+  let stderr: string[];
+  beforeEach(() => {
+    stdout = [];
+    stderr = [];
+    jest.spyOn(process.stdout, "write").mockImplementation((s: any) => (stdout.push(String(s)), true));
+    jest.spyOn(console, "error").mockImplementation((s: any) => void stderr.push(String(s)));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  test("writes Markdown to stdout and exits 0", () => {
+    expect(main([base])).toBe(0);
+    expect(stdout.join("")).toMatch(/^## Workload identity: who can read what/);
+  });
+
+  test("writes to --out", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azwi-out-")), "review.md");
+    expect(main(["--base", base, "--out", out, base])).toBe(0);
+    expect(fs.readFileSync(out, "utf8")).toContain("## Changes from base");
+  });
+
+  test("exits 2 with a clear message on a directory that is not a synth output", () => {
+    expect(main([os.tmpdir() + "/does-not-exist"])).toBe(2);
+    expect(stderr.join("")).toMatch(/no manifest\.json here – pass a cdktf synth output directory/);
+  });
+
+  test("exits 2 on a bad option", () => {
+    expect(main(["--colour", base])).toBe(2);
+    expect(stderr.join("")).toMatch(/unknown option --colour/);
+  });
+
+  test("runs as `npm run review`", () => {
+    const r = spawnSync("npm", ["run", "--silent", "review", "--", base], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("| pod default/sample-workload-identity-key-vault |");
+  });
+});
+
+describe("the README's architecture diagram", () => {
+  test("parses as Mermaid", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const block = /```mermaid\n([\s\S]*?)```/.exec(readme)![1];
+    expect(checkMermaid(block)).toEqual({ ok: true, output: "flowchart-v2" });
+  });
+});

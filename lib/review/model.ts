@@ -1,0 +1,395 @@
+/**
+ * Reads a cdktf synth output directory (manifest.json + one cdk.tf.json per stack) and extracts
+ * the workload identity trust chains: pod → service account → federated credential → managed
+ * identity → role or access policy → scope. Works on any Terraform JSON with these resource
+ * types, not only on stacks built with this library, and follows cdktf's cross-stack references
+ * (outputs read through `terraform_remote_state`).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { CLIENT_ID_ANNOTATION, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../constants";
+
+export class ReviewInputError extends Error {}
+
+/** One synthesized stack. */
+export interface StackDoc {
+  readonly name: string;
+  readonly json: any;
+}
+
+/** A guardrail finding recorded in manifest.json. */
+export interface Annotation {
+  readonly stack: string;
+  readonly level: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface SynthOutput {
+  readonly dir: string;
+  readonly stacks: StackDoc[];
+  readonly annotations: Annotation[];
+}
+
+/** Loads `dir`; throws ReviewInputError with a clear message when it is not a synth output. */
+export function loadSynthOutput(dir: string): SynthOutput {
+  const manifestPath = path.join(dir, "manifest.json");
+  if (!fs.existsSync(manifestPath)) {
+    throw new ReviewInputError(`${dir}: no manifest.json here – pass a cdktf synth output directory (e.g. cdktf.out)`);
+  }
+  let manifest: any;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
+  } catch (e) {
+    throw new ReviewInputError(`${manifestPath}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!manifest || typeof manifest.stacks !== "object") {
+    throw new ReviewInputError(`${manifestPath}: has no "stacks" – is it a cdktf manifest?`);
+  }
+  const stacks: StackDoc[] = [];
+  const annotations: Annotation[] = [];
+  for (const [name, entry] of Object.entries<any>(manifest.stacks)) {
+    const file = path.join(dir, entry.synthesizedStackPath ?? path.join("stacks", name, "cdk.tf.json"));
+    if (!fs.existsSync(file)) throw new ReviewInputError(`${file}: listed in manifest.json but missing`);
+    try {
+      stacks.push({ name, json: JSON.parse(fs.readFileSync(file, "utf8")) });
+    } catch (e) {
+      throw new ReviewInputError(`${file}: not valid JSON (${(e as Error).message})`);
+    }
+    for (const a of entry.annotations ?? []) {
+      annotations.push({ stack: name, level: String(a.level ?? ""), path: String(a.constructPath ?? ""), message: String(a.message ?? "") });
+    }
+  }
+  return { dir, stacks, annotations };
+}
+
+// ---- references ---------------------------------------------------------------------------
+
+/** A reference `${[data.]type.name.attr…}` resolved to the stack that holds its target. */
+export interface Ref {
+  readonly stack: string;
+  readonly kind: "resource" | "data";
+  readonly type: string;
+  readonly name: string;
+  /** Attribute path after the name, e.g. "principal_id" or "kube_config[0].host". */
+  readonly attr: string;
+  /** Text after the interpolation, e.g. "/secrets/old". */
+  readonly suffix: string;
+}
+
+const REF = /^\$\{(data\.)?([a-z0-9_]+)\.([^.[\]}]+)((?:\.[A-Za-z0-9_-]+|\[\d+\])*)\}(.*)$/s;
+
+export class Resolver {
+  private readonly byName = new Map<string, StackDoc>();
+
+  constructor(private readonly out: SynthOutput) {
+    for (const s of out.stacks) this.byName.set(s.name, s);
+  }
+
+  public body(ref: Pick<Ref, "stack" | "kind" | "type" | "name">): any {
+    return this.byName.get(ref.stack)?.json?.[ref.kind]?.[ref.type]?.[ref.name];
+  }
+
+  /**
+   * Parses `value` in `stack`, following remote-state outputs to the producing stack. Returns
+   * undefined for literals and for expressions it does not understand.
+   */
+  public ref(stack: string, value: unknown, depth = 0): Ref | undefined {
+    if (typeof value !== "string" || depth > 8) return undefined;
+    const m = REF.exec(value);
+    if (!m) return undefined;
+    const [, data, type, name, rest, suffix] = m;
+    const attr = rest.replace(/^\./, "");
+    if (data && type === "terraform_remote_state") {
+      const output = /^outputs\.(.+)$/.exec(attr)?.[1];
+      const producer = output ? this.producer(stack, name, output) : undefined;
+      if (!producer || !output) return undefined;
+      const produced = this.byName.get(producer)?.json?.output?.[output]?.value;
+      const inner = this.ref(producer, produced, depth + 1);
+      return inner ? { ...inner, suffix: inner.suffix + suffix } : undefined;
+    }
+    return { stack, kind: data ? "data" : "resource", type, name, attr, suffix };
+  }
+
+  /** The literal value of `value`, following references to literal attributes (e.g. a resource's `name`). */
+  public literal(stack: string, value: unknown, depth = 0): string | undefined {
+    if (typeof value !== "string" || depth > 8) return undefined;
+    const r = this.ref(stack, value, depth);
+    if (!r) return value.includes("${") ? undefined : value;
+    const body = this.body(r);
+    if (!body) return undefined;
+    const v = getPath(body, r.attr);
+    const lit = this.literal(r.stack, v, depth + 1);
+    return lit === undefined ? undefined : lit + r.suffix;
+  }
+
+  /** A stable, readable key for a resource: `stack/type.name`. */
+  public key(r: Pick<Ref, "stack" | "kind" | "type" | "name">): string {
+    return `${r.stack}/${r.kind === "data" ? "data." : ""}${r.type}.${r.name}`;
+  }
+
+  private producer(consumer: string, remoteName: string, output: string): string | undefined {
+    const remote = this.byName.get(consumer)?.json?.data?.terraform_remote_state?.[remoteName];
+    const statePath = String(remote?.config?.path ?? remote?.config?.key ?? "");
+    const byPath = this.out.stacks.find((s) => statePath.endsWith(`terraform.${s.name}.tfstate`));
+    if (byPath) return byPath.name;
+    const withOutput = this.out.stacks.filter((s) => s.json?.output?.[output] !== undefined);
+    return withOutput.length === 1 ? withOutput[0].name : undefined;
+  }
+}
+
+function getPath(body: any, attr: string): any {
+  let cur = body;
+  for (const part of attr.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== "")) {
+    if (cur === undefined || cur === null) return undefined;
+    const index = /^\d+$/.test(part);
+    // cdktf writes single nested blocks as objects, so `metadata[0]` may address an object.
+    if (index) cur = Array.isArray(cur) ? cur[Number(part)] : cur;
+    else cur = Array.isArray(cur) ? cur[0]?.[part] : cur[part];
+  }
+  return cur;
+}
+
+const first = (v: any) => (Array.isArray(v) ? v[0] : v);
+
+// ---- the model ----------------------------------------------------------------------------
+
+export interface Identity {
+  readonly key: string;
+  readonly label: string;
+}
+
+export interface Credential {
+  readonly key: string;
+  readonly name: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly audience: string[];
+  readonly identity: Identity;
+  /** The raw arguments, to tell a replacement (every argument forces one). */
+  readonly args: string;
+}
+
+export interface Grant {
+  readonly key: string;
+  readonly identity: Identity;
+  /** Role name, or "access policy: secrets Get, …". */
+  readonly role: string;
+  readonly kind: "role" | "access-policy";
+  readonly scope: string;
+  readonly scopeLevel: ScopeLevel;
+}
+
+export type ScopeLevel = "secret" | "vault" | "resource-group" | "subscription" | "other";
+
+export interface ServiceAccount {
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly clientIdentity?: Identity;
+}
+
+export interface Workload {
+  readonly key: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly serviceAccount: string;
+  readonly labelled: boolean;
+}
+
+/** One row: who (pod) can read what (scope), and through which links. */
+export interface Chain {
+  readonly pod?: Workload;
+  readonly serviceAccount?: ServiceAccount;
+  readonly credential: Credential;
+  readonly grant?: Grant;
+  /** Problems with the chain's links (e.g. the annotation names another identity). */
+  readonly problems: string[];
+}
+
+export interface Model {
+  readonly credentials: Credential[];
+  readonly grants: Grant[];
+  readonly serviceAccounts: ServiceAccount[];
+  readonly workloads: Workload[];
+  readonly chains: Chain[];
+  readonly annotations: Annotation[];
+}
+
+const POD_TYPES = new Set(["kubernetes_pod", "kubernetes_pod_v1"]);
+const TEMPLATE_TYPES = new Set([
+  "kubernetes_deployment", "kubernetes_deployment_v1", "kubernetes_stateful_set", "kubernetes_stateful_set_v1",
+  "kubernetes_daemonset", "kubernetes_daemon_set_v1", "kubernetes_job", "kubernetes_job_v1",
+]);
+const CRON_TYPES = new Set(["kubernetes_cron_job", "kubernetes_cron_job_v1"]);
+
+function* resources(out: SynthOutput, kind: "resource" | "data" = "resource"): Generator<{ stack: string; type: string; name: string; body: any }> {
+  for (const s of out.stacks) {
+    for (const [type, byName] of Object.entries<any>(s.json?.[kind] ?? {})) {
+      for (const [name, body] of Object.entries<any>(byName ?? {})) yield { stack: s.name, type, name, body };
+    }
+  }
+}
+
+function scopeLevel(scope: string): ScopeLevel {
+  if (/\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\//i.test(scope) || /^secret /.test(scope)) return "secret";
+  if (/\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(scope) || /^vault /.test(scope)) return "vault";
+  if (/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i.test(scope) || /^resource group /.test(scope)) return "resource-group";
+  if (/^\/subscriptions\/[^/]+$/i.test(scope) || /^subscription/.test(scope)) return "subscription";
+  return "other";
+}
+
+export function buildModel(out: SynthOutput): Model {
+  const r = new Resolver(out);
+
+  /** Names a resource by its `name` argument when known: "myIdentity (workload/azurerm_user_assigned_identity.x)". */
+  const describeEntity = (ref: Ref): string => {
+    const body = r.body(ref);
+    const name = body ? r.literal(ref.stack, body.name) : undefined;
+    return name ?? r.key(ref);
+  };
+
+  const identityOf = (stack: string, value: unknown): Identity => {
+    const ref = r.ref(stack, value);
+    if (ref && ref.type === "azurerm_user_assigned_identity") {
+      const key = r.key(ref);
+      return { key, label: `${describeEntity(ref)}${ref.kind === "data" ? " (existing)" : ""}` };
+    }
+    const lit = typeof value === "string" ? value : JSON.stringify(value);
+    const named = /userAssignedIdentities\/([^/]+)$/i.exec(lit)?.[1];
+    return { key: `literal:${lit}`, label: named ? `${named} (by id)` : lit };
+  };
+
+  const describeIssuer = (stack: string, value: unknown): string => {
+    const ref = r.ref(stack, value);
+    if (ref && /kubernetes_cluster$/.test(ref.type) && ref.attr === "oidc_issuer_url") {
+      return `OIDC issuer of AKS ${describeEntity(ref)}${ref.kind === "data" ? " (read)" : ""}`;
+    }
+    return r.literal(stack, value) ?? String(value);
+  };
+
+  const describeScope = (stack: string, value: unknown): string => {
+    const ref = r.ref(stack, value);
+    if (ref) {
+      const body = r.body(ref);
+      if (ref.type === "azurerm_key_vault_secret") {
+        const vaultRef = body ? r.ref(ref.stack, body.key_vault_id) : undefined;
+        return `secret ${describeEntity(ref)} in vault ${vaultRef ? describeEntity(vaultRef) : "?"}`;
+      }
+      if (ref.type === "azurerm_key_vault") {
+        const m = /^\/secrets\/(.+)$/.exec(ref.suffix);
+        return m ? `secret ${m[1]} in vault ${describeEntity(ref)}` : `vault ${describeEntity(ref)}`;
+      }
+      if (ref.type === "azurerm_resource_group") return `resource group ${describeEntity(ref)}`;
+      return `${r.key(ref)}.${ref.attr}${ref.suffix}`;
+    }
+    return r.literal(stack, value) ?? String(value);
+  };
+
+  const credentials: Credential[] = [];
+  for (const res of resources(out)) {
+    if (res.type !== "azurerm_federated_identity_credential") continue;
+    const b = res.body;
+    const audience = Array.isArray(b.audience) ? b.audience.map(String) : [String(b.audience)];
+    credentials.push({
+      key: `${res.stack}/${res.type}.${res.name}`,
+      name: r.literal(res.stack, b.name) ?? res.name,
+      issuer: describeIssuer(res.stack, b.issuer),
+      subject: r.literal(res.stack, b.subject) ?? String(b.subject),
+      audience,
+      identity: identityOf(res.stack, b.parent_id),
+      args: JSON.stringify([b.name, b.issuer, b.subject, b.audience, b.parent_id, b.resource_group_name]),
+    });
+  }
+
+  const grants: Grant[] = [];
+  for (const res of resources(out)) {
+    if (res.type === "azurerm_role_assignment") {
+      const b = res.body;
+      const identity = identityOf(res.stack, b.principal_id);
+      const role = r.literal(res.stack, b.role_definition_name) ?? r.literal(res.stack, b.role_definition_id) ?? "?";
+      const scope = describeScope(res.stack, b.scope);
+      grants.push({ key: `${res.stack}/${res.type}.${res.name}`, identity, role, kind: "role", scope, scopeLevel: scopeLevel(scope) });
+    }
+    if (res.type === "azurerm_key_vault_access_policy") {
+      const b = res.body;
+      const identity = identityOf(res.stack, b.object_id);
+      const vaultRef = r.ref(res.stack, b.key_vault_id);
+      const scope = vaultRef ? `vault ${describeEntity(vaultRef)}` : String(b.key_vault_id);
+      const perms = (b.secret_permissions ?? []).join(", ");
+      grants.push({ key: `${res.stack}/${res.type}.${res.name}`, identity, role: `access policy: secrets ${perms || "none"}`, kind: "access-policy", scope, scopeLevel: "vault" });
+    }
+  }
+
+  const namespaceOf = (stack: string, meta: any) => r.literal(stack, meta?.namespace ?? "default") ?? String(meta?.namespace);
+
+  const serviceAccounts: ServiceAccount[] = [];
+  for (const res of resources(out)) {
+    if (res.type !== "kubernetes_service_account" && res.type !== "kubernetes_service_account_v1") continue;
+    const meta = first(res.body.metadata) ?? {};
+    const clientId = meta.annotations?.[CLIENT_ID_ANNOTATION];
+    const clientRef = r.ref(res.stack, clientId);
+    serviceAccounts.push({
+      key: `${res.stack}/${res.type}.${res.name}`,
+      namespace: namespaceOf(res.stack, meta),
+      name: r.literal(res.stack, meta.name) ?? String(meta.name),
+      clientIdentity:
+        clientId === undefined
+          ? undefined
+          : clientRef && clientRef.type === "azurerm_user_assigned_identity"
+            ? { key: r.key(clientRef), label: describeEntity(clientRef) }
+            : { key: `client-id:${clientId}`, label: String(clientId) },
+    });
+  }
+
+  const workloads: Workload[] = [];
+  for (const res of resources(out)) {
+    let meta: any;
+    let spec: any;
+    const outer = first(res.body.metadata) ?? {};
+    if (POD_TYPES.has(res.type)) {
+      meta = outer;
+      spec = first(res.body.spec);
+    } else if (TEMPLATE_TYPES.has(res.type) || CRON_TYPES.has(res.type)) {
+      const template = TEMPLATE_TYPES.has(res.type)
+        ? first(first(res.body.spec)?.template)
+        : first(first(first(first(res.body.spec)?.job_template)?.spec)?.template);
+      meta = { ...first(template?.metadata), namespace: outer.namespace, name: outer.name };
+      spec = first(template?.spec);
+    } else {
+      continue;
+    }
+    const sa = spec?.service_account_name ?? spec?.service_account ?? "default";
+    workloads.push({
+      key: `${res.stack}/${res.type}.${res.name}`,
+      kind: res.type.replace(/^kubernetes_/, "").replace(/_v1$/, ""),
+      namespace: namespaceOf(res.stack, meta),
+      name: r.literal(res.stack, meta?.name) ?? res.name,
+      serviceAccount: r.literal(res.stack, sa) ?? String(sa),
+      labelled: meta?.labels?.[USE_LABEL] === "true",
+    });
+  }
+
+  const chains: Chain[] = [];
+  for (const credential of credentials) {
+    const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(credential.subject);
+    const problems: string[] = [];
+    if (credential.audience.length !== 1 || credential.audience[0] !== TOKEN_EXCHANGE_AUDIENCE) {
+      problems.push(`audience ${JSON.stringify(credential.audience)} is not ["${TOKEN_EXCHANGE_AUDIENCE}"]`);
+    }
+    const sa = m ? serviceAccounts.find((s) => s.namespace === m[1] && s.name === m[2]) : undefined;
+    if (m && !sa) problems.push("no service account with this subject in these stacks");
+    if (sa?.clientIdentity && sa.clientIdentity.key !== credential.identity.key) {
+      problems.push(`service account annotation names ${sa.clientIdentity.label}, not ${credential.identity.label}`);
+    }
+    const pods = m ? workloads.filter((w) => w.namespace === m[1] && w.serviceAccount === m[2]) : [];
+    for (const p of pods) if (!p.labelled) problems.push(`${p.kind} ${p.namespace}/${p.name} lacks ${USE_LABEL}: "true"`);
+    const identityGrants = grants.filter((g) => g.identity.key === credential.identity.key);
+    const podList: (Workload | undefined)[] = pods.length ? pods : [undefined];
+    const grantList: (Grant | undefined)[] = identityGrants.length ? identityGrants : [undefined];
+    for (const pod of podList) for (const grant of grantList) chains.push({ pod, serviceAccount: sa, credential, grant, problems });
+  }
+
+  return { credentials, grants, serviceAccounts, workloads, chains, annotations: out.annotations };
+}
