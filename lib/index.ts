@@ -1,7 +1,10 @@
 export * from "./constants";
 export * from "./aks-with-oidc";
 export * from "./managed-identity";
+export * from "./kubernetes-objects";
+export * from "./workload-base";
 export * from "./federated-workload";
+export * from "./gitops";
 export * from "./key-vault";
 export * from "./key-vault-secret-access";
 export { Problems, regionSettings } from "./validation";

@@ -6,17 +6,12 @@ import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federat
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
 import { addDependency, constructCredentials, isUnresolved } from "./internal";
 import { validateFederatedCredential, validateManagedIdentityProps } from "./validation";
+import type { IWorkloadPrincipal } from "./workload-base";
 
 /** A user-assigned managed identity that can hold federated credentials. */
-export interface IManagedIdentity {
+export interface IManagedIdentity extends IWorkloadPrincipal {
   /** Azure resource id of the identity (the federated credential's `parent_id`). */
   readonly identityId: string;
-  /** Client (application) id: the service account's `azure.workload.identity/client-id`. */
-  readonly clientId: string;
-  /** Object id of the identity's service principal: the principal of role assignments. */
-  readonly principalId: string;
-  /** Tenant of the identity. */
-  readonly tenantId: string;
   /** Resource group of the identity. */
   readonly resourceGroupName: string;
   /**

@@ -1,7 +1,9 @@
 import { Construct, IConstruct } from "constructs";
 import { isUnresolved } from "./internal";
 import type { AksWithOidcProps, ExistingAksProps } from "./aks-with-oidc";
-import type { FederatedWorkloadProps, WorkloadPodProps } from "./federated-workload";
+import type { FederatedWorkloadProps } from "./federated-workload";
+import type { WorkloadDeploymentProps, WorkloadPodProps, WorkloadPodTemplate } from "./kubernetes-objects";
+import type { SecretProviderClassProps, WorkloadKubernetesProps } from "./workload-base";
 import type { WorkloadKeyVaultProps } from "./key-vault";
 import type { KeyVaultSecretAccessProps } from "./key-vault-secret-access";
 import type { FederatedCredentialOptions, ManagedIdentityProps } from "./managed-identity";
@@ -132,6 +134,11 @@ export function validateFederatedCredential(
 }
 
 export function validateFederatedWorkloadProps(scope: Construct, props: FederatedWorkloadProps, namespace: string): void {
+  validateWorkloadKubernetesProps(scope, props, namespace);
+}
+
+/** The Kubernetes side shared by every kind of workload. */
+export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string): void {
   const p = new Problems();
   p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
   p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain);
@@ -152,24 +159,57 @@ export function virtualNodeReason(
   return t ? `toleration ${JSON.stringify(t.key)}` : undefined;
 }
 
+function checkTemplate(p: Problems, what: string, t: WorkloadPodTemplate): void {
+  if (t.containers.length === 0) p.add(`${what} has no containers; add at least one`);
+  const names = new Set<string>();
+  for (const c of t.containers) {
+    p.check(`${what} container name`, c.name, ...R.dns1123Label);
+    if (names.has(c.name)) p.add(`${what} container name ${JSON.stringify(c.name)} is used twice`);
+    names.add(c.name);
+  }
+  for (const s of t.skipContainers ?? []) {
+    if (!names.has(s)) p.add(`${what} skipContainers names ${JSON.stringify(s)}, which is not one of its containers`);
+  }
+  for (const s of t.secretsStore?.containers ?? []) {
+    if (!names.has(s)) p.add(`${what} secretsStore.containers names ${JSON.stringify(s)}, which is not one of its containers`);
+  }
+  p.check(`${what} secretsStore.secretProviderClass`, t.secretsStore?.secretProviderClass, ...R.dns1123Subdomain);
+  p.check(`${what} secretsStore.mountPath`, t.secretsStore?.mountPath, R.matches(/^\/\S*$/, "an absolute path"));
+  p.check(`${what} proxySidecar.port`, t.proxySidecar?.port, R.integerBetween(1, 65535));
+  p.checkLabels(`${what} labels`, t.labels);
+  const virtual = virtualNodeReason(t.nodeSelector, t.tolerations);
+  if (virtual) p.add(`${what} would run on AKS virtual nodes (${virtual}); virtual nodes do not support workload identity`);
+}
+
 export function validatePodProps(scope: Construct, id: string, props: WorkloadPodProps): void {
   const p = new Problems();
   p.check(`pod ${id} name`, props.name, ...R.dns1123Subdomain);
-  if (props.containers.length === 0) p.add(`pod ${id} has no containers; add at least one`);
-  const names = new Set<string>();
-  for (const c of props.containers) {
-    p.check(`pod ${id} container name`, c.name, ...R.dns1123Label);
-    if (names.has(c.name)) p.add(`pod ${id} container name ${JSON.stringify(c.name)} is used twice`);
-    names.add(c.name);
+  checkTemplate(p, `pod ${id}`, props);
+  p.report(scope);
+}
+
+export function validateDeploymentProps(scope: Construct, id: string, props: WorkloadDeploymentProps): void {
+  const p = new Problems();
+  p.check(`deployment ${id} name`, props.name, ...R.dns1123Subdomain, R.lengthBetween(1, 63));
+  p.check(`deployment ${id} replicas`, props.replicas, R.integerBetween(0, 1000));
+  checkTemplate(p, `deployment ${id}`, props);
+  p.report(scope);
+}
+
+export function validateSecretProviderClassProps(scope: Construct, id: string, props: SecretProviderClassProps): void {
+  const p = new Problems();
+  p.check(`SecretProviderClass ${id} name`, props.name, ...R.dns1123Subdomain);
+  if (props.objects.length === 0) p.add(`SecretProviderClass ${id} has no objects; add at least one`);
+  const aliases = new Set<string>();
+  for (const o of props.objects) {
+    p.check(`SecretProviderClass ${id} object name`, o.name, ...R.keyVaultSecretName);
+    const alias = o.alias ?? o.name;
+    if (aliases.has(alias)) p.add(`SecretProviderClass ${id} mounts two objects as ${JSON.stringify(alias)}; give them different aliases`);
+    aliases.add(alias);
+    p.check(`SecretProviderClass ${id} object alias`, o.alias, R.matches(/^[A-Za-z0-9._-]+$/, "a file name (letters, digits, '.', '_', '-')"));
+    p.check(`SecretProviderClass ${id} object version`, o.version, R.matches(/^[0-9a-f]{32}$|^$/, "a 32-character Key Vault version id"));
   }
-  for (const s of props.skipContainers ?? []) {
-    if (!names.has(s)) p.add(`pod ${id} skipContainers names ${JSON.stringify(s)}, which is not one of its containers`);
-  }
-  p.checkLabels(`pod ${id} labels`, props.labels);
-  const virtual = virtualNodeReason(props.nodeSelector, props.tolerations);
-  if (virtual) {
-    p.add(`pod ${id} would run on AKS virtual nodes (${virtual}); virtual nodes do not support workload identity`);
-  }
+  p.check(`SecretProviderClass ${id} tenantId`, props.tenantId, ...R.tenantId);
   p.report(scope);
 }
 

@@ -10,6 +10,7 @@ import {
   IWorkloadKeyVault,
   KeyVaultSecretAccess,
   SAMPLE_IMAGE,
+  WorkloadObject,
 } from "../lib";
 import { AppConfig } from "./config";
 import { PlatformStack } from "./platform-stack";
@@ -23,7 +24,7 @@ import { PlatformStack } from "./platform-stack";
 export class WorkloadStack extends TerraformStack {
   public readonly workload: FederatedWorkload;
   public readonly access: KeyVaultSecretAccess;
-  public readonly pod: PodV1;
+  public readonly pod: WorkloadObject<PodV1>;
 
   constructor(scope: Construct, id: string, platform: PlatformStack, config: AppConfig) {
     super(scope, id);
@@ -78,7 +79,7 @@ export function addWorkload(
   });
   new TerraformOutput(scope, "service_account_subject", { value: workload.subject });
   new TerraformOutput(scope, "sample_pod", {
-    value: `${config.serviceAccountNamespace}/${pod.metadata.name}`,
+    value: `${config.serviceAccountNamespace}/${pod.resource?.metadata.name ?? pod.name}`,
     description: "kubectl logs -n <namespace> <pod> should show: successfully got secret",
   });
   return { workload, access, pod };

@@ -1,0 +1,218 @@
+/**
+ * The Kubernetes side of a workload, described once and rendered two ways: as
+ * `@cdktf/provider-kubernetes` configuration (Terraform manages the objects) or as Kubernetes API
+ * objects (GitOps manifests). Both renderings come from the same description, so the workload
+ * identity label, the service account name and the annotations are the same either way.
+ */
+import { INJECT_PROXY_SIDECAR_ANNOTATION, PROXY_SIDECAR_PORT_ANNOTATION, SKIP_CONTAINERS_ANNOTATION, USE_LABEL } from "./constants";
+
+/** A container of a workload pod. Secure defaults apply unless overridden. */
+export interface WorkloadContainer {
+  /** Container name (a DNS-1123 label). */
+  readonly name: string;
+  /** Image reference. */
+  readonly image: string;
+  /** Entrypoint. @default the image's */
+  readonly command?: string[];
+  /** Arguments. @default the image's */
+  readonly args?: string[];
+  /** Environment variables. @default none */
+  readonly env?: Record<string, string>;
+  /** Resource requests. @default { cpu: "50m", memory: "64Mi" } */
+  readonly requests?: Record<string, string>;
+  /** Resource limits. @default { cpu: "250m", memory: "128Mi" } */
+  readonly limits?: Record<string, string>;
+  /** Numeric user the container runs as. @default "65532" (the distroless `nonroot` user) */
+  readonly runAsUser?: string;
+  /** Refuse to start the container as root (`runAsNonRoot`). @default true */
+  readonly runAsNonRoot?: boolean;
+  /** Allow privilege escalation (setuid binaries, …). @default false */
+  readonly allowPrivilegeEscalation?: boolean;
+  /** Mount the root filesystem read-only. @default true */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Image pull policy. @default Kubernetes' default */
+  readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+}
+
+/** A toleration (Kubernetes API field names). */
+export interface WorkloadToleration {
+  readonly key?: string;
+  readonly operator?: "Exists" | "Equal";
+  readonly value?: string;
+  readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  readonly tolerationSeconds?: string;
+}
+
+/** A Secrets Store CSI volume (see `WorkloadBase.addSecretProviderClass`). */
+export interface SecretsStoreMount {
+  /** Name of the SecretProviderClass, in the workload's namespace. */
+  readonly secretProviderClass: string;
+  /** Where the secrets appear in the containers. @default "/mnt/secrets-store" */
+  readonly mountPath?: string;
+  /** Containers that mount it. @default all */
+  readonly containers?: string[];
+}
+
+/** The pod template shared by pods and deployments. */
+export interface WorkloadPodTemplate {
+  /** The containers. At least one. */
+  readonly containers: WorkloadContainer[];
+  /** Extra pod labels (the workload identity label is always added). @default none */
+  readonly labels?: Record<string, string>;
+  /** Extra pod annotations. @default none */
+  readonly annotations?: Record<string, string>;
+  /** Containers the webhook must not inject the token into (`azure.workload.identity/skip-containers`). @default none */
+  readonly skipContainers?: string[];
+  /** Node selector. @default { "kubernetes.io/os": "linux" } */
+  readonly nodeSelector?: Record<string, string>;
+  /** Tolerations. Virtual-node tolerations are rejected: virtual nodes do not support workload identity. @default none */
+  readonly tolerations?: WorkloadToleration[];
+  /** Mount a Secrets Store CSI SecretProviderClass read-only. @default none */
+  readonly secretsStore?: SecretsStoreMount;
+  /**
+   * Ask the webhook for its proxy sidecar (`azure.workload.identity/inject-proxy-sidecar`), for
+   * applications that still use the IMDS-based flow; `port` sets `proxy-sidecar-port`.
+   * @default none
+   */
+  readonly proxySidecar?: { readonly port?: number };
+}
+
+/** A pod that runs as a workload. */
+export interface WorkloadPodProps extends WorkloadPodTemplate {
+  /** Pod name (a DNS-1123 subdomain). */
+  readonly name: string;
+  /** Restart policy. @default "Always" */
+  readonly restartPolicy?: "Always" | "OnFailure" | "Never";
+}
+
+/** A deployment whose pods run as a workload. */
+export interface WorkloadDeploymentProps extends WorkloadPodTemplate {
+  /** Deployment name (a DNS-1123 subdomain). Also the `app` label its selector matches. */
+  readonly name: string;
+  /** Number of pods. @default 1 */
+  readonly replicas?: number;
+}
+
+const SECRETS_STORE_VOLUME = "secrets-store";
+export const SECRETS_STORE_DRIVER = "secrets-store.csi.k8s.io";
+
+/** Pod-level facts every rendering needs. */
+export interface PodContext {
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  /** Extra labels that identify the pods (e.g. the deployment's `app` label). */
+  readonly selectorLabels?: Record<string, string>;
+}
+
+function podLabels(t: WorkloadPodTemplate, ctx: PodContext): Record<string, string> {
+  return { ...t.labels, ...ctx.selectorLabels, [USE_LABEL]: "true" };
+}
+
+function podAnnotations(t: WorkloadPodTemplate): Record<string, string> | undefined {
+  const a: Record<string, string> = { ...t.annotations };
+  if (t.skipContainers?.length) a[SKIP_CONTAINERS_ANNOTATION] = t.skipContainers.join(";");
+  if (t.proxySidecar) {
+    a[INJECT_PROXY_SIDECAR_ANNOTATION] = "true";
+    if (t.proxySidecar.port !== undefined) a[PROXY_SIDECAR_PORT_ANNOTATION] = String(t.proxySidecar.port);
+  }
+  return Object.keys(a).length ? a : undefined;
+}
+
+function mountsFor(t: WorkloadPodTemplate, container: string): boolean {
+  return t.secretsStore !== undefined && (t.secretsStore.containers === undefined || t.secretsStore.containers.includes(container));
+}
+
+// ---- rendering for @cdktf/provider-kubernetes (snake_case is applied by the provider classes) ---
+
+export function providerContainer(c: WorkloadContainer, t: WorkloadPodTemplate): any {
+  return {
+    name: c.name,
+    image: c.image,
+    command: c.command,
+    args: c.args,
+    imagePullPolicy: c.imagePullPolicy,
+    env: c.env ? Object.entries(c.env).map(([name, value]) => ({ name, value })) : undefined,
+    resources: {
+      requests: c.requests ?? { cpu: "50m", memory: "64Mi" },
+      limits: c.limits ?? { cpu: "250m", memory: "128Mi" },
+    },
+    securityContext: {
+      runAsNonRoot: c.runAsNonRoot ?? true,
+      runAsUser: c.runAsUser ?? "65532",
+      readOnlyRootFilesystem: c.readOnlyRootFilesystem ?? true,
+      allowPrivilegeEscalation: c.allowPrivilegeEscalation ?? false,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+    },
+    volumeMount: mountsFor(t, c.name)
+      ? [{ name: SECRETS_STORE_VOLUME, mountPath: t.secretsStore!.mountPath ?? "/mnt/secrets-store", readOnly: true }]
+      : undefined,
+  };
+}
+
+/** The pod spec in the provider's shape (`container`, `toleration`, `volume` blocks). */
+export function providerPodSpec(t: WorkloadPodTemplate, ctx: PodContext, restartPolicy?: string): any {
+  return {
+    serviceAccountName: ctx.serviceAccountName,
+    restartPolicy,
+    nodeSelector: t.nodeSelector ?? { "kubernetes.io/os": "linux" },
+    toleration: t.tolerations?.map((x) => ({ ...x })),
+    securityContext: {
+      runAsNonRoot: t.containers.every((c) => c.runAsNonRoot !== false),
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    container: t.containers.map((c) => providerContainer(c, t)),
+    volume: t.secretsStore
+      ? [{ name: SECRETS_STORE_VOLUME, csi: { driver: SECRETS_STORE_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: t.secretsStore.secretProviderClass } } }]
+      : undefined,
+  };
+}
+
+export function providerPodMetadata(t: WorkloadPodTemplate, ctx: PodContext, name?: string, namespace?: string): any {
+  return { name, namespace, labels: podLabels(t, ctx), annotations: podAnnotations(t) };
+}
+
+// ---- rendering as Kubernetes API objects (GitOps manifests) --------------------------------------
+
+function manifestContainer(c: WorkloadContainer, t: WorkloadPodTemplate): any {
+  const p = providerContainer(c, t);
+  return prune({
+    name: p.name,
+    image: p.image,
+    command: p.command,
+    args: p.args,
+    imagePullPolicy: p.imagePullPolicy,
+    env: p.env,
+    resources: p.resources,
+    securityContext: { ...p.securityContext, runAsUser: Number(p.securityContext.runAsUser) },
+    volumeMounts: p.volumeMount,
+  });
+}
+
+export function manifestPodSpec(t: WorkloadPodTemplate, ctx: PodContext, restartPolicy?: string): any {
+  const p = providerPodSpec(t, ctx, restartPolicy);
+  return prune({
+    serviceAccountName: p.serviceAccountName,
+    restartPolicy: p.restartPolicy,
+    nodeSelector: p.nodeSelector,
+    tolerations: p.toleration,
+    securityContext: p.securityContext,
+    containers: t.containers.map((c) => manifestContainer(c, t)),
+    volumes: p.volume,
+  });
+}
+
+export function manifestPodMetadata(t: WorkloadPodTemplate, ctx: PodContext, name?: string, namespace?: string): any {
+  return prune({ name, namespace, labels: podLabels(t, ctx), annotations: podAnnotations(t) });
+}
+
+/** Drops undefined fields (YAML and the Kubernetes API do not want explicit nulls). */
+export function prune<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(prune) as any;
+  if (value !== null && typeof value === "object") {
+    const out: any = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = prune(v);
+    return out;
+  }
+  return value;
+}
