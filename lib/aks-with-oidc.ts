@@ -49,6 +49,8 @@ export interface IAksCluster extends IOidcIssuer {
    * stack wait for it.
    */
   readonly kubernetesReady?: TerraformResource;
+  /** Object id of the kubelet identity (pulls images: the principal of AcrPull). */
+  readonly kubeletObjectId: string;
   /** Provider settings (host, CA, credentials) for `@cdktf/provider-kubernetes`. */
   kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig;
 }
@@ -65,6 +67,14 @@ export interface SystemNodePoolOptions {
   readonly zones?: string[];
   /** OS disk type. @default "Managed" */
   readonly osDiskType?: "Managed" | "Ephemeral";
+}
+
+/** The Key Vault secrets provider add-on (Secrets Store CSI driver). */
+export interface SecretsStoreCsiOptions {
+  /** Poll the vault and update mounted secrets. @default true */
+  readonly rotationEnabled?: boolean;
+  /** How often to poll, e.g. "2m". @default "2m" */
+  readonly rotationInterval?: string;
 }
 
 /** Properties of {@link AksWithOidc}. */
@@ -105,6 +115,12 @@ export interface AksWithOidcProps {
    * @default "90s"
    */
   readonly rolePropagationDelay?: string;
+  /**
+   * Enable the Key Vault secrets provider add-on (Secrets Store CSI driver), for workloads that
+   * mount secrets with a SecretProviderClass. `true` uses the defaults of {@link SecretsStoreCsiOptions}.
+   * @default off
+   */
+  readonly secretsStoreCsiDriver?: boolean | SecretsStoreCsiOptions;
   /** AKS pricing tier. @default "Free" */
   readonly skuTier?: "Free" | "Standard" | "Premium";
   /** Tags for the cluster. @default none */
@@ -125,6 +141,12 @@ export interface ExistingAksProps {
    * @default false
    */
   readonly enableWorkloadIdentity?: boolean;
+}
+
+function csiAddon(option: boolean | SecretsStoreCsiOptions | undefined) {
+  if (!option) return undefined;
+  const o = option === true ? {} : option;
+  return { secretRotationEnabled: o.rotationEnabled ?? true, secretRotationInterval: o.rotationInterval ?? "2m" };
 }
 
 function kubernetesProviderFrom(
@@ -185,6 +207,7 @@ export class AksWithOidc extends Construct implements IAksCluster {
   /** The deployer's cluster-admin role assignment, when created. */
   public readonly deployerRoleAssignment?: RoleAssignment;
   public readonly kubernetesReady?: TerraformResource;
+  public readonly kubeletObjectId: string;
 
   constructor(scope: Construct, id: string, props: AksWithOidcProps) {
     super(scope, id);
@@ -221,10 +244,12 @@ export class AksWithOidc extends Construct implements IAksCluster {
         osDiskType: pool.osDiskType ?? "Managed",
         temporaryNameForRotation: "tmprotate",
       },
+      keyVaultSecretsProvider: csiAddon(props.secretsStoreCsiDriver),
       tags: props.tags,
     });
 
     this.clusterName = this.cluster.name;
+    this.kubeletObjectId = this.cluster.kubeletIdentity.objectId;
     this.resourceGroupName = this.cluster.resourceGroupName;
     this.clusterId = this.cluster.id;
     this.oidcIssuerUrl = this.cluster.oidcIssuerUrl;
@@ -266,6 +291,7 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
   public readonly resourceGroupName: string;
   public readonly clusterId: string;
   public readonly oidcIssuerUrl: string;
+  public readonly kubeletObjectId: string;
 
   constructor(scope: Construct, id: string, props: ExistingAksProps) {
     super(scope, id);
@@ -305,6 +331,7 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
     this.resourceGroupName = this.cluster.resourceGroupName;
     this.clusterId = this.cluster.id;
     this.oidcIssuerUrl = this.cluster.oidcIssuerUrl;
+    this.kubeletObjectId = this.cluster.kubeletIdentity.get(0).objectId;
   }
 
   public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {

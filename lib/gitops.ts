@@ -70,16 +70,17 @@ export class GitOpsManifests extends Construct {
     const ns = object.metadata.namespace;
     const file = `${ns ?? "_cluster"}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
     const list = this.files.get(file) ?? [];
-    list.push(this.placehold(object, `${hint}_${object.kind}`.toLowerCase()) as ManifestObject);
+    list.push(this.placehold(object, hint.toLowerCase(), object.kind.toLowerCase()) as ManifestObject);
     this.files.set(file, list);
   }
 
-  private placehold(value: any, hint: string): any {
+  /** Output names read `gitops_<namespace>_<service account>_<field>`, e.g. `…_client_id`, `…_KEYVAULT_URL`. */
+  private placehold(value: any, hint: string, key: string): any {
     if (typeof value === "string") {
       if (!Token.isUnresolved(value)) return value;
       let name = this.outputsByToken.get(value);
       if (!name) {
-        const base = `gitops_${hint}`.replace(/[^A-Za-z0-9_]/g, "_").replace(/_+/g, "_").slice(0, 100);
+        const base = `gitops_${hint}_${key}`.replace(/[^A-Za-z0-9_]/g, "_").replace(/_+/g, "_").slice(0, 100);
         name = base;
         for (let i = 2; this.outputNames.has(name); i++) name = `${base}_${i}`;
         const output = new TerraformOutput(this, name, {
@@ -92,10 +93,17 @@ export class GitOpsManifests extends Construct {
       }
       return `{{tf-output:${name}}}`;
     }
-    if (Array.isArray(value)) return value.map((v) => this.placehold(v, hint));
+    if (Array.isArray(value)) {
+      // Entries such as env vars are named by their `name`.
+      return value.map((v) => this.placehold(v, hint, v && typeof v === "object" && typeof v.name === "string" ? v.name : key));
+    }
     if (value !== null && typeof value === "object") {
       const out: any = {};
-      for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = this.placehold(v, `${hint}_${k}`);
+      for (const [k, v] of Object.entries(value)) {
+        if (v === undefined) continue;
+        const field = k === "value" ? key : (k.split("/").pop() ?? k);
+        out[k] = this.placehold(v, hint, field);
+      }
       return out;
     }
     return value;

@@ -4,10 +4,9 @@ import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_USER } from "./constants";
-import { FederatedWorkload } from "./federated-workload";
+import { IWorkloadPrincipal, WorkloadBase } from "./workload-base";
 import { addDependency } from "./internal";
 import { IWorkloadKeyVault, WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
-import { IManagedIdentity } from "./managed-identity";
 import { validateKeyVaultSecretAccessProps } from "./validation";
 
 /** A secret the workload may read. */
@@ -28,12 +27,21 @@ export interface SecretSpec {
   readonly contentType?: string;
   /** Expiry, RFC 3339 UTC (`2027-01-01T00:00:00Z`). @default none */
   readonly expirationDate?: string;
+  /**
+   * The version of an `existing` secret to pin (32 hex characters, the last part of the secret's
+   * id), for {@link KeyVaultSecretAccess.pinnedEnvironment}. New secrets pin the version this
+   * deploy writes. @default none
+   */
+  readonly version?: string;
 }
 
 /** Properties of {@link KeyVaultSecretAccess}. */
 export interface KeyVaultSecretAccessProps {
-  /** Who reads: a {@link FederatedWorkload} (its pods then also wait for the grant) or an identity. */
-  readonly workload: FederatedWorkload | IManagedIdentity;
+  /**
+   * Who reads: a {@link FederatedWorkload} or {@link FederatedApplicationWorkload} (its pods then
+   * also wait for the grant), or any principal (a managed identity, an application).
+   */
+  readonly workload: WorkloadBase | IWorkloadPrincipal;
   /** The vault: a {@link WorkloadKeyVault}, `WorkloadKeyVault.fromExisting(...)`, or props for a new one. */
   readonly vault: IWorkloadKeyVault | WorkloadKeyVaultProps;
   /** The secrets. At least one. */
@@ -68,6 +76,7 @@ export class KeyVaultSecretAccess extends Construct {
   /** The scope actually used. */
   public readonly grantScope: "secret" | "vault";
   private readonly secretNames: string[];
+  private readonly versions: Record<string, string | undefined> = {};
 
   constructor(scope: Construct, id: string, props: KeyVaultSecretAccessProps) {
     super(scope, id);
@@ -76,11 +85,12 @@ export class KeyVaultSecretAccess extends Construct {
     validateKeyVaultSecretAccessProps(this, props, this.vault.permissionModel, this.grantScope);
     this.secretNames = props.secrets.map((s) => s.name);
 
-    const identity = props.workload instanceof FederatedWorkload ? props.workload.identity : props.workload;
+    const identity = props.workload instanceof WorkloadBase ? props.workload.principal : props.workload;
     const scopes: string[] = [];
     for (const spec of props.secrets) {
       if (spec.existing) {
         scopes.push(`${this.vault.vaultId}/secrets/${spec.name}`);
+        this.versions[spec.name] = spec.version;
         continue;
       }
       const secret = new KeyVaultSecret(this, `secret-${spec.name}`, {
@@ -93,6 +103,7 @@ export class KeyVaultSecretAccess extends Construct {
       });
       if (this.vault.secretsWritable) addDependency(secret, this.vault.secretsWritable);
       this.secrets[spec.name] = secret;
+      this.versions[spec.name] = secret.version;
       scopes.push(secret.resourceVersionlessId);
     }
 
@@ -121,7 +132,7 @@ export class KeyVaultSecretAccess extends Construct {
       });
     }
 
-    if (props.workload instanceof FederatedWorkload) {
+    if (props.workload instanceof WorkloadBase) {
       for (const grant of this.grants) props.workload.startAfter(grant);
     }
   }
@@ -156,6 +167,23 @@ export class KeyVaultSecretAccess extends Construct {
       throw new Error(`KeyVaultSecretAccess ${this.node.path}: no secret named ${JSON.stringify(secretName)} is granted here`);
     }
     return { KEYVAULT_URL: this.vault.vaultUri, SECRET_NAME: secretName };
+  }
+
+  /**
+   * The environment of the MSAL walkthrough's sample, which reads one pinned version:
+   * `KEY_VAULT_NAME`, `SECRET_NAME` and `VERSION_ID` (the version this deploy wrote, or the
+   * `version` given for an existing secret). @param secretName which secret; @default the first
+   */
+  public pinnedEnvironment(secretName: string = this.secretNames[0]): Record<string, string> {
+    const env = this.podEnvironment(secretName);
+    const version = this.versions[secretName];
+    if (version === undefined) {
+      throw new Error(
+        `KeyVaultSecretAccess ${this.node.path}: secret ${JSON.stringify(secretName)} is existing and has no \`version\` to pin; ` +
+          "give its version (the last part of the secret's id), or use podEnvironment()",
+      );
+    }
+    return { KEY_VAULT_NAME: this.vault.vaultName, SECRET_NAME: env.SECRET_NAME, VERSION_ID: version };
   }
 
   /** All grants as resources, e.g. for `dependsOn`. */

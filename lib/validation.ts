@@ -2,9 +2,11 @@ import { Construct, IConstruct } from "constructs";
 import { isUnresolved } from "./internal";
 import type { AksWithOidcProps, ExistingAksProps } from "./aks-with-oidc";
 import type { FederatedWorkloadProps } from "./federated-workload";
+import type { FederatedApplicationWorkloadProps } from "./federated-application";
 import type { WorkloadDeploymentProps, WorkloadPodProps, WorkloadPodTemplate } from "./kubernetes-objects";
 import type { SecretProviderClassProps, WorkloadKubernetesProps } from "./workload-base";
 import type { WorkloadKeyVaultProps } from "./key-vault";
+import type { ContainerRegistryAccessProps } from "./container-registry";
 import type { KeyVaultSecretAccessProps } from "./key-vault-secret-access";
 import type { FederatedCredentialOptions, ManagedIdentityProps } from "./managed-identity";
 import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "./constants";
@@ -137,6 +139,14 @@ export function validateFederatedWorkloadProps(scope: Construct, props: Federate
   validateWorkloadKubernetesProps(scope, props, namespace);
 }
 
+export function validateFederatedApplicationProps(scope: Construct, props: FederatedApplicationWorkloadProps, namespace: string): void {
+  validateWorkloadKubernetesProps(scope, props, namespace);
+  const p = new Problems();
+  // Entra application display names: 1–120 characters (Microsoft Graph application resource).
+  p.check("FederatedApplicationWorkload.applicationDisplayName", props.applicationDisplayName, R.nonEmpty, R.noSurroundingWhitespace, R.lengthBetween(1, 120));
+  p.report(scope);
+}
+
 /** The Kubernetes side shared by every kind of workload. */
 export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string): void {
   const p = new Problems();
@@ -236,6 +246,10 @@ export function validateKeyVaultSecretAccessProps(
     p.check("KeyVaultSecretAccess secret name", s.name, ...R.keyVaultSecretName);
     if (seen.has(s.name)) p.add(`KeyVaultSecretAccess secret name ${JSON.stringify(s.name)} is listed twice`);
     seen.add(s.name);
+    p.check(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} version`, s.version, R.matches(/^[0-9a-f]{32}$/, "a 32-character Key Vault version id"));
+    if (!s.existing && s.version !== undefined) {
+      p.add(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} is new, so its version is the one this deploy writes; drop \`version\``);
+    }
     if (s.existing && s.value !== undefined) {
       p.add(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} is marked existing but has a value; drop one of them`);
     }
@@ -247,5 +261,22 @@ export function validateKeyVaultSecretAccessProps(
         'use grantScope "vault" or an RBAC vault',
     );
   }
+  p.report(scope);
+}
+
+export function validateContainerRegistryAccessProps(scope: Construct, props: ContainerRegistryAccessProps): void {
+  const p = new Problems();
+  const given = [props.create, props.existing, props.registryId].filter((x) => x !== undefined).length;
+  if (given !== 1) p.add(`ContainerRegistryAccess needs exactly one of create, existing or registryId (got ${given})`);
+  // Learn naming rules, Microsoft.ContainerRegistry/registries: 5–50 alphanumerics, global.
+  const registryName = [R.lengthBetween(5, 50), R.matches(/^[a-zA-Z0-9]+$/, "letters and digits only (container registry name)")];
+  p.check("ContainerRegistryAccess.create.name", props.create?.name, ...registryName);
+  p.check("ContainerRegistryAccess.existing.name", props.existing?.name, ...registryName);
+  p.check("ContainerRegistryAccess.create.location", props.create?.location, R.knownRegion(regionSettings(scope)));
+  p.check(
+    "ContainerRegistryAccess.registryId",
+    props.registryId,
+    R.matches(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i, "a container registry resource id"),
+  );
   p.report(scope);
 }

@@ -26,6 +26,7 @@ export interface AppConfig {
   readonly credentialPropagationSeconds: number;
   readonly subscriptionId?: string;
   readonly stackLayout: "two-stacks" | "single-stack";
+  readonly kubernetesObjects: "terraform" | "manifests";
   /** Regions to accept beyond the built-in list. */
   readonly additionalRegions?: string[];
   /** Replaces the built-in list of regions without federated credentials on user-assigned identities. */
@@ -66,6 +67,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: "ARM_SUBSCRIPTION_ID", field: "subscriptionId", default: undefined, description: "Subscription (read by the azurerm provider at deploy time; not needed to synth)" },
   { name: "AZURE_ADDITIONAL_REGIONS", field: "additionalRegions", default: undefined, description: "Comma-separated regions to accept beyond the built-in list", regions: true },
   { name: "UNSUPPORTED_FIC_REGIONS", field: "unsupportedFicRegions", default: undefined, description: "Comma-separated regions without federated credentials on user-assigned identities (replaces the built-in list)", regions: true },
+  { name: "KUBERNETES_OBJECTS", field: "kubernetesObjects", default: "terraform", description: "`terraform` (kubernetes provider resources) or `manifests` (GitOps YAML in cdktf.out; see README)", choices: ["terraform", "manifests"] },
   { name: "STACK_LAYOUT", field: "stackLayout", default: "two-stacks", description: "`two-stacks` (platform + workload) or `single-stack`", choices: ["two-stacks", "single-stack"] },
 ];
 

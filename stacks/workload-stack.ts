@@ -33,7 +33,9 @@ export class WorkloadStack extends TerraformStack {
       name: platform.cluster.clusterName,
       resourceGroupName: platform.cluster.resourceGroupName,
     });
-    cluster.kubernetesProvider(this, "kubernetes", { method: config.kubernetesAuth, loginMode: config.kubeloginMode });
+    if (config.kubernetesObjects === "terraform") {
+      cluster.kubernetesProvider(this, "kubernetes", { method: config.kubernetesAuth, loginMode: config.kubeloginMode });
+    }
     const parts = addWorkload(this, config, cluster, platform.vault, platform.resourceGroup.name);
     this.workload = parts.workload;
     this.access = parts.access;
@@ -61,6 +63,7 @@ export function addWorkload(
     federatedCredentialName: config.federatedIdentityCredentialName,
     propagationDelay: `${config.credentialPropagationSeconds}s`,
     kubernetesProvider,
+    kubernetesObjects: config.kubernetesObjects,
   });
   const access = new KeyVaultSecretAccess(scope, "secret-access", {
     workload,

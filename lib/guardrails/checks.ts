@@ -14,6 +14,7 @@ import {
 import { IConstruct } from "constructs";
 import { CLIENT_ID_ANNOTATION, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../constants";
 import { constructCredentials } from "../internal";
+import { GitOpsManifests } from "../gitops";
 
 /** `error` fails the synth; `warning` is printed by `cdktf synth` and kept in the manifest. */
 export type Severity = "error" | "warning";
@@ -336,6 +337,18 @@ function analyze(app: App): Finding[] {
 
   // Pods and pod templates.
   const labelledServiceAccounts = new Set<string>();
+  // GitOps workloads: their pods are YAML, not Terraform, but they are part of the app.
+  for (const g of app.node.findAll().filter((c): c is GitOpsManifests => c instanceof GitOpsManifests)) {
+    for (const objects of g.files.values()) {
+      for (const o of objects) {
+        const template = o.kind === "Pod" ? o : o.spec?.template;
+        if (!template) continue;
+        const ns = o.metadata.namespace ?? "default";
+        const sa = template.spec?.serviceAccountName ?? "default";
+        if (template.metadata?.labels?.[USE_LABEL] === "true") labelledServiceAccounts.add(`${ns}/${sa}`);
+      }
+    }
+  }
   for (const e of elements) {
     if (e.kind !== "resource") continue;
     for (const pod of podSpecs(e)) {

@@ -1,0 +1,77 @@
+import { Construct } from "constructs";
+import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registry";
+import { DataAzurermContainerRegistry } from "@cdktf/provider-azurerm/lib/data-azurerm-container-registry";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { IAksCluster } from "./aks-with-oidc";
+import { validateContainerRegistryAccessProps } from "./validation";
+
+/** A new registry. */
+export interface NewContainerRegistryProps {
+  /** Registry name: 5–50 letters and digits, globally unique. */
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  /** SKU. @default "Standard" */
+  readonly sku?: "Basic" | "Standard" | "Premium";
+  /** Tags. @default none */
+  readonly tags?: Record<string, string>;
+}
+
+/** Properties of {@link ContainerRegistryAccess}: exactly one of `create`, `existing`, `registryId`. */
+export interface ContainerRegistryAccessProps {
+  /** The cluster whose kubelet identity pulls images. */
+  readonly cluster: IAksCluster;
+  /** Create a registry (admin user off). */
+  readonly create?: NewContainerRegistryProps;
+  /** Read an existing registry by name. */
+  readonly existing?: { readonly name: string; readonly resourceGroupName: string };
+  /** Use a registry by its resource id. */
+  readonly registryId?: string;
+}
+
+/**
+ * Attaches a container registry to an AKS cluster, as `az aks update --attach-acr` does: `AcrPull`
+ * for the cluster's kubelet identity on the registry. The registry is new, read by name, or given
+ * by id.
+ */
+export class ContainerRegistryAccess extends Construct {
+  /** The registry resource, when created here. */
+  public readonly registry?: ContainerRegistry;
+  /** The registry's resource id. */
+  public readonly registryId: string;
+  /** `<name>.azurecr.io`, when known (new or existing by name). */
+  public readonly loginServer?: string;
+  /** The AcrPull role assignment. */
+  public readonly pull: RoleAssignment;
+
+  constructor(scope: Construct, id: string, props: ContainerRegistryAccessProps) {
+    super(scope, id);
+    validateContainerRegistryAccessProps(this, props);
+    if (props.create) {
+      this.registry = new ContainerRegistry(this, "registry", {
+        name: props.create.name,
+        resourceGroupName: props.create.resourceGroupName,
+        location: props.create.location,
+        sku: props.create.sku ?? "Standard",
+        adminEnabled: false,
+        tags: props.create.tags,
+      });
+      this.registryId = this.registry.id;
+      this.loginServer = this.registry.loginServer;
+    } else if (props.existing) {
+      const data = new DataAzurermContainerRegistry(this, "registry", props.existing);
+      this.registryId = data.id;
+      this.loginServer = data.loginServer;
+    } else {
+      this.registryId = props.registryId ?? "";
+    }
+    this.pull = new RoleAssignment(this, "acr-pull", {
+      scope: this.registryId,
+      roleDefinitionName: "AcrPull",
+      principalId: props.cluster.kubeletObjectId,
+      principalType: "ServicePrincipal",
+      skipServicePrincipalAadCheck: true,
+      description: "Lets the AKS kubelet identity pull images (az aks update --attach-acr).",
+    });
+  }
+}

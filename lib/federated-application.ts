@@ -1,0 +1,113 @@
+import { Construct } from "constructs";
+import { Application } from "@cdktf/provider-azuread/lib/application";
+import { ServicePrincipal } from "@cdktf/provider-azuread/lib/service-principal";
+import { ApplicationFederatedIdentityCredential } from "@cdktf/provider-azuread/lib/application-federated-identity-credential";
+import { IOidcIssuer } from "./aks-with-oidc";
+import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
+import { defaultName } from "./federated-workload";
+import { addDependency } from "./internal";
+import { validateFederatedApplicationProps, validateFederatedCredential } from "./validation";
+import { IWorkloadPrincipal, WorkloadBase, WorkloadKubernetesProps } from "./workload-base";
+
+/** An Entra application (and its service principal) that federated credentials can be added to. */
+export interface IFederatedApplication extends IWorkloadPrincipal {
+  /** The application's resource id in the azuread provider, `/applications/<object id>`. */
+  readonly applicationId: string;
+}
+
+/** Properties of {@link FederatedApplicationWorkload}. */
+export interface FederatedApplicationWorkloadProps extends WorkloadKubernetesProps {
+  /**
+   * The cluster's OIDC issuer: any https issuer URL (a self-managed, EKS, GKE, kind … cluster whose
+   * service account issuer is public), or an {@link IOidcIssuer}.
+   */
+  readonly issuer: IOidcIssuer | string;
+  /**
+   * An existing application to federate with (pass the same object to share it: credentials are
+   * then created one after another and counted against the limit of 20).
+   * @default a new application and service principal named `applicationDisplayName`
+   */
+  readonly application?: IFederatedApplication;
+  /** Display name of the new application. @default `wi-<namespace>-<serviceAccountName>` */
+  readonly applicationDisplayName?: string;
+  /** Owners (object ids) of the new application. @default none (the deployer) */
+  readonly owners?: string[];
+  /** Name (display name) of the federated credential. @default `fic-<namespace>-<serviceAccountName>` */
+  readonly federatedCredentialName?: string;
+}
+
+interface CredentialLog {
+  last?: ApplicationFederatedIdentityCredential;
+  count: number;
+  readonly trusted: Set<string>;
+}
+const logs = new WeakMap<object, CredentialLog>();
+
+/**
+ * The app-registration variant of {@link FederatedWorkload}, for clusters that are not AKS: Entra
+ * managed identities only work on Azure, so a non-Azure cluster federates an application
+ * registration (azuread provider) with its OIDC issuer. The Kubernetes side is the same: the
+ * service account carries the application's client id (and its tenant id), and pods carry the
+ * workload identity label. Grant it Key Vault access with `KeyVaultSecretAccess` like any workload.
+ *
+ * The stack needs an `AzureadProvider` (`@cdktf/provider-azuread/lib/provider`).
+ */
+export class FederatedApplicationWorkload extends WorkloadBase {
+  /** The new application, when created here. */
+  public readonly application?: Application;
+  /** The new service principal, when created here. */
+  public readonly servicePrincipal?: ServicePrincipal;
+  /** The `azuread_application_federated_identity_credential`. */
+  public readonly federatedCredential: ApplicationFederatedIdentityCredential;
+  /** The application the service account acts as. */
+  public readonly principal: IFederatedApplication;
+  /** The issuer the credential trusts. */
+  public readonly issuerUrl: string;
+
+  constructor(scope: Construct, id: string, props: FederatedApplicationWorkloadProps) {
+    super(scope, id, props);
+    this.issuerUrl = typeof props.issuer === "string" ? props.issuer : props.issuer.oidcIssuerUrl;
+    validateFederatedApplicationProps(this, props, this.namespaceName);
+
+    if (props.application) {
+      this.principal = props.application;
+    } else {
+      this.application = new Application(this, "application", {
+        displayName: props.applicationDisplayName ?? defaultName("wi", this.namespaceName, this.serviceAccountName, 120),
+        owners: props.owners,
+      });
+      this.servicePrincipal = new ServicePrincipal(this, "service-principal", {
+        clientId: this.application.clientId,
+        owners: props.owners,
+      });
+      this.principal = {
+        applicationId: this.application.id,
+        clientId: this.application.clientId,
+        principalId: this.servicePrincipal.objectId,
+        tenantId: this.servicePrincipal.applicationTenantId,
+      };
+    }
+
+    const name = props.federatedCredentialName ?? defaultName("fic", this.namespaceName, this.serviceAccountName, 120);
+    this.federatedCredential = new ApplicationFederatedIdentityCredential(this, "federated-credential", {
+      applicationId: this.principal.applicationId,
+      displayName: name,
+      description: `Kubernetes service account ${this.namespaceName}/${this.serviceAccountName}`,
+      issuer: this.issuerUrl,
+      subject: this.subject,
+      audiences: [TOKEN_EXCHANGE_AUDIENCE],
+    });
+    // Same rules as for managed identities: ≤ 20 per application, unique issuer + subject,
+    // written one after another.
+    const key = props.application ?? this;
+    let log = logs.get(key);
+    if (!log) logs.set(key, (log = { count: 0, trusted: new Set() }));
+    validateFederatedCredential(this.federatedCredential, { name, issuer: this.issuerUrl, subject: this.subject }, log.count, log.trusted);
+    if (log.last) addDependency(this.federatedCredential, log.last);
+    log.last = this.federatedCredential;
+    log.count += 1;
+
+    // A cluster outside Azure has no tenant of its own: name the application's tenant on the SA.
+    this.initKubernetes({ ...props, tenantId: props.tenantId ?? this.principal.tenantId }, this.federatedCredential, this.federatedCredential.id);
+  }
+}
