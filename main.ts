@@ -1,5 +1,5 @@
 import { App } from "cdktf";
-import { checkApp, GuardrailError } from "./lib";
+import { checkApp, GuardrailError } from "./lib/guardrails/check-app";
 import { buildApp, ConfigError, environmentThenContext, loadConfig } from "./stacks";
 
 // `cdktf synth|diff|deploy` runs this file. Settings come from the walkthroughs' environment

@@ -12,7 +12,6 @@ import * as path from "path";
 import { TerraformOutput, TerraformStack, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
-import YAML from "yaml";
 
 export const PLACEHOLDER = /\{\{tf-output:([A-Za-z0-9_]+)\}\}/g;
 
@@ -112,6 +111,7 @@ export class GitOpsManifests extends Construct {
 
 /** Multi-document YAML for `objects`. */
 export function renderYaml(objects: readonly any[]): string {
+  const YAML = require("yaml") as typeof import("yaml");
   return objects.map((o) => YAML.stringify(o, { lineWidth: 0 })).join("---\n");
 }
 
@@ -147,6 +147,7 @@ export function outputValue(outputs: any, stack: string, stackJson: any, name: s
 
 /** Replaces every placeholder in a YAML template; returns the text and the names it could not fill. */
 export function fillTemplate(template: string, lookup: (name: string) => unknown): { text: string; missing: string[] } {
+  const YAML = require("yaml") as typeof import("yaml");
   const missing = new Set<string>();
   const docs = YAML.parseAllDocuments(template).map((d) => d.toJS());
   const fill = (v: any): any => {

@@ -3,10 +3,9 @@ import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
-import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
-import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import type { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import YAML from "yaml";
 import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION, USE_LABEL } from "./constants";
 import { GitOpsManifests, ManifestObject } from "./gitops";
 import { addDependency, propagationWait } from "./internal";
@@ -267,6 +266,8 @@ export abstract class WorkloadBase extends Construct {
       this.manifests.add(prune(object), this.hint);
       return { name: props.name, manifest: object };
     }
+    // Loaded on first use: an app without deployments does not pay for the provider module.
+    const { DeploymentV1 } = require("@cdktf/provider-kubernetes/lib/deployment-v1") as typeof import("@cdktf/provider-kubernetes/lib/deployment-v1");
     const deployment = new DeploymentV1(this, id, {
       provider: this.provider,
       metadata: { name: props.name, namespace: this.serviceAccount!.metadata.namespace, labels: selector },
@@ -289,6 +290,7 @@ export abstract class WorkloadBase extends Construct {
    */
   public addSecretProviderClass(id: string, props: SecretProviderClassProps): WorkloadObject<Manifest> {
     validateSecretProviderClassProps(this, id, props);
+    const YAML = require("yaml") as typeof import("yaml");
     const objects = YAML.stringify(
       {
         array: props.objects.map((o) =>
@@ -316,6 +318,7 @@ export abstract class WorkloadBase extends Construct {
       this.manifests.add(object, `${this.hint}_${props.name}`);
       return { name: props.name, manifest: object };
     }
+    const { Manifest } = require("@cdktf/provider-kubernetes/lib/manifest") as typeof import("@cdktf/provider-kubernetes/lib/manifest");
     const spc = new Manifest(this, id, { provider: this.provider, manifest: object as any });
     if (this.namespace) addDependency(spc, this.namespace);
     return { name: props.name, resource: spc };

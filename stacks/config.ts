@@ -1,5 +1,6 @@
-import { rules as R, regionList } from "../lib";
-import type { Rule } from "../lib";
+import * as R from "../lib/guardrails/rules";
+import type { Rule } from "../lib/guardrails/rules";
+import { regionList } from "../lib/guardrails/regions";
 
 /**
  * The app's settings: environment variables named as in the walkthroughs (so an existing `.env`

@@ -1,5 +1,5 @@
 import { App, Aspects, TerraformStack } from "cdktf";
-import { WorkloadIdentityChecks } from "../lib";
+import { WorkloadIdentityChecks } from "../lib/guardrails/checks";
 import { AppConfig } from "./config";
 import { PlatformStack } from "./platform-stack";
 import { SingleStack } from "./single-stack";

@@ -3,15 +3,13 @@ import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
-import {
-  AksWithOidc,
-  FederatedWorkload,
-  IAksCluster,
-  IWorkloadKeyVault,
-  KeyVaultSecretAccess,
-  SAMPLE_IMAGE,
-  WorkloadObject,
-} from "../lib";
+// Modules, not the package index: the app loads only what it uses (see README, Performance).
+import { AksWithOidc, IAksCluster } from "../lib/aks-with-oidc";
+import { SAMPLE_IMAGE } from "../lib/constants";
+import { FederatedWorkload } from "../lib/federated-workload";
+import { IWorkloadKeyVault } from "../lib/key-vault";
+import { KeyVaultSecretAccess } from "../lib/key-vault-secret-access";
+import { WorkloadObject } from "../lib/workload-base";
 import { AppConfig } from "./config";
 import { PlatformStack } from "./platform-stack";
 
