@@ -171,4 +171,19 @@ describe("FederatedWorkload.addPod", () => {
     const { stack, w } = workload({ namespace: "apps" });
     expect(resolve(stack, w.subject)).toBe("system:serviceaccount:apps:workload-identity-sa");
   });
+
+  test("asks the webhook for its proxy sidecar when proxySidecar is set", () => {
+    const json = podOf({ proxySidecar: { port: 8000 } });
+    expect(only(json, "kubernetes_pod_v1").body.metadata.annotations).toEqual({
+      "azure.workload.identity/inject-proxy-sidecar": "true",
+      "azure.workload.identity/proxy-sidecar-port": "8000",
+    });
+  });
+
+  test("passes ordinary tolerations through", () => {
+    const json = podOf({ tolerations: [{ key: "workload", operator: "Equal", value: "batch", effect: "NoSchedule" }] });
+    expect(only(json, "kubernetes_pod_v1").body.spec.toleration).toEqual([
+      { key: "workload", operator: "Equal", value: "batch", effect: "NoSchedule" },
+    ]);
+  });
 });

@@ -3,7 +3,7 @@ import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federat
 import { IAksCluster, IOidcIssuer } from "./aks-with-oidc";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
 import { IManagedIdentity, ManagedIdentity } from "./managed-identity";
-import { validateFederatedWorkloadProps } from "./validation";
+import { validateWorkloadKubernetesProps } from "./validation";
 import { WorkloadBase, WorkloadKubernetesProps } from "./workload-base";
 
 /** Properties of {@link FederatedWorkload}. */
@@ -58,7 +58,7 @@ export class FederatedWorkload extends WorkloadBase {
   constructor(scope: Construct, id: string, props: FederatedWorkloadProps) {
     super(scope, id, props);
     this.issuerUrl = typeof props.issuer === "string" ? props.issuer : props.issuer.oidcIssuerUrl;
-    validateFederatedWorkloadProps(this, props, this.namespaceName);
+    validateWorkloadKubernetesProps(this, props, this.namespaceName);
 
     if (props.identity) {
       this.identity = props.identity;

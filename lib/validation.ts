@@ -1,7 +1,6 @@
 import { Construct, IConstruct } from "constructs";
 import { isUnresolved } from "./internal";
 import type { AksWithOidcProps, ExistingAksProps } from "./aks-with-oidc";
-import type { FederatedWorkloadProps } from "./federated-workload";
 import type { FederatedApplicationWorkloadProps } from "./federated-application";
 import type { WorkloadDeploymentProps, WorkloadPodProps, WorkloadPodTemplate } from "./kubernetes-objects";
 import type { SecretProviderClassProps, WorkloadKubernetesProps } from "./workload-base";
@@ -133,10 +132,6 @@ export function validateFederatedCredential(
   }
   trusted.add(key);
   p.report(scope);
-}
-
-export function validateFederatedWorkloadProps(scope: Construct, props: FederatedWorkloadProps, namespace: string): void {
-  validateWorkloadKubernetesProps(scope, props, namespace);
 }
 
 export function validateFederatedApplicationProps(scope: Construct, props: FederatedApplicationWorkloadProps, namespace: string): void {
