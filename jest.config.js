@@ -9,4 +9,6 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   moduleFileExtensions: ["ts", "js", "json"],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
+  // Lists every test by name, so a skipped tier (terraform validate) shows as skipped.
+  verbose: true,
 };
