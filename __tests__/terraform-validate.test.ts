@@ -17,6 +17,7 @@ const variants: Record<string, Record<string, string>> = {
 
 if (!enabled) {
   // Says plainly that the tier did not run, instead of passing silently.
+  console.warn("terraform validate tier SKIPPED: set AZWI_TERRAFORM_VALIDATE=1 where Terraform can install the providers");
   test.skip("terraform validate – SKIPPED: set AZWI_TERRAFORM_VALIDATE=1 where Terraform can install the providers", () => undefined);
 } else {
   describe.each(Object.entries(variants))("terraform validate: %s", (_name, env) => {
