@@ -70,7 +70,8 @@ describe("AksWithOidc", () => {
     const { aks, stack } = cluster({ localAccountDisabled: false, azureRbacEnabled: false });
     const config = resolve(stack, aks.kubernetesProviderConfig({ method: "client-certificate" }));
     expect(config.exec).toBeUndefined();
-    expect(config.clientCertificate).toMatch(/base64decode\(.*kube_config\[0\]\.client_certificate\)/);
+    expect(config.clientCertificate).toMatch(/base64decode\(.*kube_admin_config\[0\]\.client_certificate\)/);
+    expect(config.host).toMatch(/kube_admin_config\[0\]\.host/);
   });
 });
 

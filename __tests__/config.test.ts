@@ -70,4 +70,9 @@ describe("loadConfig", () => {
       /KEYVAULT_GRANT_SCOPE "secret" cannot be used with KEYVAULT_PERMISSION_MODEL "access-policy"/,
     );
   });
+
+  test("rejects client-certificate auth while local accounts are disabled", () => {
+    expect(() => loadConfig((n) => ({ K8S_AUTH: "client-certificate" })[n])).toThrow(/K8S_AUTH "client-certificate" needs AKS_LOCAL_ACCOUNTS "enabled"/);
+    expect(loadConfig((n) => ({ K8S_AUTH: "client-certificate", AKS_LOCAL_ACCOUNTS: "enabled" })[n]).kubernetesAuth).toBe("client-certificate");
+  });
 });

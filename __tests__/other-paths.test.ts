@@ -80,6 +80,24 @@ describe("CSI Secret Store driver", () => {
     expect(pod.spec.container[0].volume_mount).toEqual([{ name: "secrets-store", mount_path: "/mnt/secrets", read_only: true }]);
   });
 
+  test("the platform stack enables the add-on with AKS_SECRETS_STORE_CSI=on", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-csi-"));
+    const app = new App({ outdir });
+    buildApp(app, defaultConfig({ AKS_SECRETS_STORE_CSI: "on" }));
+    app.synth();
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "platform", "cdk.tf.json"), "utf8"));
+    expect(only(json, "azurerm_kubernetes_cluster").body.key_vault_secrets_provider.secret_rotation_enabled).toBe(true);
+  });
+
+  test("in one stack, the SecretProviderClass waits for the deployer's cluster role", () => {
+    const s = newStack();
+    const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus", secretsStoreCsiDriver: true });
+    workload(s, { issuer: aks }).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db" }] });
+    const json = synth(s);
+    const wait = all(json, "time_sleep").find((t) => t.body.triggers.role_assignment_id)!;
+    expect(only(json, "kubernetes_manifest").body.depends_on).toContain(`time_sleep.${wait.name}`);
+  });
+
   test("rejects an object version that is not a Key Vault version id", () => {
     const s = newStack();
     workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db", version: "latest" }] });
@@ -314,6 +332,23 @@ describe("GitOps manifests", () => {
     expect(manifestsCli(["--outputs", outputs, "--out", path.join(outdir, "gitops"), outdir])).toBe(2);
     expect(errors.join("")).toMatch(/no value for these outputs[\s\S]*workload: gitops_wlipoc_workload_identity_sa_client_id/);
     expect(fs.existsSync(path.join(outdir, "gitops"))).toBe(false);
+  });
+
+  test("writes tolerationSeconds as a number, as the Kubernetes API wants", () => {
+    const s = newStack();
+    const w = workload(s, { kubernetesObjects: "manifests" });
+    w.addDeployment("d", { name: "api", containers: [{ name: "api", image: "x" }], tolerations: [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: "300" }] });
+    const deployment = [...w.manifests!.files.values()].flat().find((o) => o.kind === "Deployment")!;
+    expect(deployment.spec.template.spec.tolerations).toEqual([{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }]);
+  });
+
+  test("the single-stack layout configures no Kubernetes provider either", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-gitops-"));
+    const app = new App({ outdir });
+    buildApp(app, defaultConfig({ KUBERNETES_OBJECTS: "manifests", STACK_LAYOUT: "single-stack" }));
+    app.synth();
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "workload-identity", "cdk.tf.json"), "utf8"));
+    expect(json.provider.kubernetes).toBeUndefined();
   });
 
   test("passes the security rules: the YAML pod counts as the service account's labelled pod", () => {

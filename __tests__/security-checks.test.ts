@@ -13,7 +13,8 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
-import { Finding, WorkloadIdentityChecks } from "../lib";
+import { ServicePrincipal } from "@cdktf/provider-azuread/lib/service-principal";
+import { Finding, FederatedWorkload, ManagedIdentity, WorkloadIdentityChecks } from "../lib";
 import { buildApp } from "../stacks";
 import { defaultConfig } from "./support/helpers";
 
@@ -138,6 +139,41 @@ describe("WorkloadIdentityChecks on hand-written stacks", () => {
     expect(ids(findings)).toEqual(["AZWI009"]);
   });
 
+  test("AZWI009 leaves non-secret cluster attributes alone", () => {
+    const { findings } = handWritten((s) => {
+      const aks = new KubernetesCluster(s, "aks", {
+        name: "aks", resourceGroupName: "rg", location: "eastus", dnsPrefix: "aks",
+        oidcIssuerEnabled: true, workloadIdentityEnabled: true, localAccountDisabled: true,
+        defaultNodePool: { name: "system", nodeCount: 1 }, identity: { type: "SystemAssigned" },
+      });
+      new TerraformOutput(s, "host", { value: aks.kubeConfig.get(0).host });
+      new TerraformOutput(s, "key", { value: aks.kubeConfig.get(0).clientKey });
+    });
+    expect(findings.map((f) => `${f.ruleId} ${f.path}`)).toEqual(["AZWI009 hand/key"]);
+  });
+
+  test("AZWI001: Owner for an application's service principal, whatever the case of the role name", () => {
+    const { findings } = handWritten((s) => {
+      const sp = new ServicePrincipal(s, "sp", { clientId: "00000000-0000-0000-0000-000000000001" });
+      new RoleAssignment(s, "ra", { scope: "/subscriptions/x", roleDefinitionName: "owner", principalId: sp.objectId });
+    });
+    expect(ids(findings)).toContain("AZWI001");
+  });
+
+  test("AZWI001: Contributor for an identity given by its attributes to a workload", () => {
+    const { findings } = handWritten((s) => {
+      const identity = ManagedIdentity.fromAttributes(s, "mi", {
+        identityId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi",
+        clientId: "11111111-1111-1111-1111-111111111111",
+        principalId: "22222222-2222-2222-2222-222222222222",
+        tenantId: "33333333-3333-3333-3333-333333333333",
+      });
+      new FederatedWorkload(s, "w", { issuer: ISSUER, serviceAccountName: "sa", identity });
+      new RoleAssignment(s, "ra", { scope: "/subscriptions/x", roleDefinitionName: "Contributor", principalId: identity.principalId });
+    });
+    expect(ids(findings)).toContain("AZWI001");
+  });
+
   test("AZWI010 and AZWI011: credential trusting a cluster with local accounts and no OIDC issuer", () => {
     const { findings } = handWritten((s) => {
       const aks = new KubernetesCluster(s, "aks", {
@@ -216,8 +252,13 @@ describe("WorkloadIdentityChecks on the default app", () => {
     expect(WorkloadIdentityChecks.findings(app)).toEqual([]);
   });
 
-  test("finds nothing in the access-policy and single-stack variants", () => {
-    const variants: Record<string, string>[] = [{ KEYVAULT_PERMISSION_MODEL: "access-policy" }, { STACK_LAYOUT: "single-stack" }];
+  test("finds nothing in the access-policy, single-stack, own-namespace and CSI variants", () => {
+    const variants: Record<string, string>[] = [
+      { KEYVAULT_PERMISSION_MODEL: "access-policy" },
+      { STACK_LAYOUT: "single-stack" },
+      { SERVICE_ACCOUNT_NAMESPACE: "apps" },
+      { AKS_SECRETS_STORE_CSI: "on" },
+    ];
     for (const env of variants) {
       const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "azwi-def-")) });
       buildApp(app, defaultConfig(env));

@@ -19,8 +19,8 @@ export interface IOidcIssuer {
 export interface KubernetesAuthOptions {
   /**
    * `kubelogin` execs `kubelogin get-token` (Azure AD; works with local accounts disabled).
-   * `client-certificate` uses the cluster's local-account client certificate from `kube_config`;
-   * only for clusters with local accounts enabled and Azure AD integration off.
+   * `client-certificate` uses the cluster admin's client certificate from `kube_admin_config`,
+   * which exists only while local accounts are enabled (`localAccountDisabled: false`).
    * @default "kubelogin"
    */
   readonly method?: "kubelogin" | "client-certificate";
@@ -30,7 +30,7 @@ export interface KubernetesAuthOptions {
    * environment variables.
    * @default "azurecli"
    */
-  readonly loginMode?: "azurecli" | "workloadidentity" | "spn" | "msi" | "devicecode";
+  readonly loginMode?: "azurecli" | "workloadidentity" | "spn" | "msi";
   /** The kubelogin executable. @default "kubelogin" (from PATH) */
   readonly kubeloginCommand?: string;
 }
@@ -149,21 +149,23 @@ function csiAddon(option: boolean | SecretsStoreCsiOptions | undefined) {
   return { secretRotationEnabled: o.rotationEnabled ?? true, secretRotationInterval: o.rotationInterval ?? "2m" };
 }
 
-function kubernetesProviderFrom(
-  kubeConfig: { host: string; clusterCaCertificate: string; clientCertificate: string; clientKey: string },
-  auth: KubernetesAuthOptions = {},
-): KubernetesProviderConfig {
+type KubeConfig = { host: string; clusterCaCertificate: string; clientCertificate: string; clientKey: string };
+
+function kubernetesProviderFrom(kubeConfig: KubeConfig, kubeAdminConfig: KubeConfig, auth: KubernetesAuthOptions = {}): KubernetesProviderConfig {
+  if ((auth.method ?? "kubelogin") === "client-certificate") {
+    // The user kube_config of an Azure AD cluster has no client certificate; the admin one has,
+    // while local accounts are enabled.
+    return {
+      host: kubeAdminConfig.host,
+      clusterCaCertificate: Fn.base64decode(kubeAdminConfig.clusterCaCertificate),
+      clientCertificate: Fn.base64decode(kubeAdminConfig.clientCertificate),
+      clientKey: Fn.base64decode(kubeAdminConfig.clientKey),
+    };
+  }
   const base = {
     host: kubeConfig.host,
     clusterCaCertificate: Fn.base64decode(kubeConfig.clusterCaCertificate),
   };
-  if ((auth.method ?? "kubelogin") === "client-certificate") {
-    return {
-      ...base,
-      clientCertificate: Fn.base64decode(kubeConfig.clientCertificate),
-      clientKey: Fn.base64decode(kubeConfig.clientKey),
-    };
-  }
   return {
     ...base,
     exec: [
@@ -272,7 +274,7 @@ export class AksWithOidc extends Construct implements IAksCluster {
   }
 
   public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {
-    return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), auth);
+    return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), this.cluster.kubeAdminConfig.get(0), auth);
   }
 
   /** Creates a Kubernetes provider for this cluster in `scope`'s stack. */
@@ -335,7 +337,7 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
   }
 
   public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {
-    return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), auth);
+    return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), this.cluster.kubeAdminConfig.get(0), auth);
   }
 
   /** Creates a Kubernetes provider for this cluster in `scope`'s stack. */

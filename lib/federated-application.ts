@@ -99,7 +99,7 @@ export class FederatedApplicationWorkload extends WorkloadBase {
     });
     // Same rules as for managed identities: ≤ 20 per application, unique issuer + subject,
     // written one after another.
-    const key = props.application ?? this;
+    const key = this.principal;
     let log = logs.get(key);
     if (!log) logs.set(key, (log = { count: 0, trusted: new Set() }));
     validateFederatedCredential(this.federatedCredential, { name, issuer: this.issuerUrl, subject: this.subject }, log.count, log.trusted);

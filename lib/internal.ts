@@ -63,3 +63,9 @@ export function isUnresolved(value: unknown): boolean {
  * de-duplicates them per identity; the app-wide security pass counts only the others.
  */
 export const constructCredentials = new WeakSet<IConstruct>();
+
+/**
+ * principal_id values (as the constructs hold them, tokens included) of workload principals made
+ * by the constructs; the security pass treats role assignments to them as workload grants.
+ */
+export const workloadPrincipals = new Set<string>();

@@ -195,7 +195,7 @@ export function manifestPodSpec(t: WorkloadPodTemplate, ctx: PodContext, restart
     serviceAccountName: p.serviceAccountName,
     restartPolicy: p.restartPolicy,
     nodeSelector: p.nodeSelector,
-    tolerations: p.toleration,
+    tolerations: p.toleration?.map((t: any) => (t.tolerationSeconds === undefined ? t : { ...t, tolerationSeconds: Number(t.tolerationSeconds) })),
     securityContext: p.securityContext,
     containers: t.containers.map((c) => manifestContainer(c, t)),
     volumes: p.volume,

@@ -8,7 +8,7 @@ import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION, USE_LABEL } from "./constants";
 import { GitOpsManifests, ManifestObject } from "./gitops";
-import { addDependency, propagationWait } from "./internal";
+import { addDependency, propagationWait, workloadPrincipals } from "./internal";
 import {
   manifestPodMetadata,
   manifestPodSpec,
@@ -136,6 +136,7 @@ export abstract class WorkloadBase extends Construct {
   private provider?: TerraformProvider;
   private readonly created: TerraformResource[] = [];
   private hint = "";
+  private clusterReady?: TerraformResource;
 
   protected constructor(scope: Construct, id: string, props: WorkloadKubernetesProps) {
     super(scope, id);
@@ -153,6 +154,8 @@ export abstract class WorkloadBase extends Construct {
     clusterReady?: TerraformResource,
   ): void {
     this.provider = props.kubernetesProvider;
+    this.clusterReady = clusterReady;
+    workloadPrincipals.add(this.principal.principalId);
     this.hint = `${this.namespaceName}_${this.serviceAccountName}`;
     const annotations: Record<string, string> = {
       ...props.serviceAccountAnnotations,
@@ -321,6 +324,7 @@ export abstract class WorkloadBase extends Construct {
     const { Manifest } = require("@cdktf/provider-kubernetes/lib/manifest") as typeof import("@cdktf/provider-kubernetes/lib/manifest");
     const spc = new Manifest(this, id, { provider: this.provider, manifest: object as any });
     if (this.namespace) addDependency(spc, this.namespace);
+    if (this.clusterReady) addDependency(spc, this.clusterReady);
     return { name: props.name, resource: spc };
   }
 }

@@ -23,7 +23,9 @@ export interface AppConfig {
   readonly keyVaultPermissionModel: "rbac" | "access-policy";
   readonly keyVaultGrantScope: "secret" | "vault";
   readonly kubernetesAuth: "kubelogin" | "client-certificate";
-  readonly kubeloginMode: "azurecli" | "workloadidentity" | "spn" | "msi" | "devicecode";
+  readonly kubeloginMode: "azurecli" | "workloadidentity" | "spn" | "msi";
+  readonly aksLocalAccounts: "disabled" | "enabled";
+  readonly aksSecretsStoreCsi: "off" | "on";
   readonly credentialPropagationSeconds: number;
   readonly subscriptionId?: string;
   readonly stackLayout: "two-stacks" | "single-stack";
@@ -63,7 +65,9 @@ export const SETTINGS: readonly Setting[] = [
   { name: "KEYVAULT_PERMISSION_MODEL", field: "keyVaultPermissionModel", default: "rbac", description: "`rbac` (Key Vault Secrets User) or `access-policy` (get on secrets)", choices: ["rbac", "access-policy"] },
   { name: "KEYVAULT_GRANT_SCOPE", field: "keyVaultGrantScope", default: undefined, description: "`secret` or `vault`; default `secret` for RBAC, `vault` for access policies", choices: ["secret", "vault"] },
   { name: "K8S_AUTH", field: "kubernetesAuth", default: "kubelogin", description: "How the Kubernetes provider signs in: `kubelogin` (Azure AD) or `client-certificate` (local accounts)", choices: ["kubelogin", "client-certificate"] },
-  { name: "KUBELOGIN_MODE", field: "kubeloginMode", default: "azurecli", description: "kubelogin `--login` mode", choices: ["azurecli", "workloadidentity", "spn", "msi", "devicecode"] },
+  { name: "KUBELOGIN_MODE", field: "kubeloginMode", default: "azurecli", description: "kubelogin `--login` mode", choices: ["azurecli", "workloadidentity", "spn", "msi"] },
+  { name: "AKS_LOCAL_ACCOUNTS", field: "aksLocalAccounts", default: "disabled", description: "`disabled` (Azure AD only) or `enabled` (needed by K8S_AUTH=client-certificate)", choices: ["disabled", "enabled"] },
+  { name: "AKS_SECRETS_STORE_CSI", field: "aksSecretsStoreCsi", default: "off", description: "`on` enables the Key Vault secrets provider add-on (Secrets Store CSI driver)", choices: ["off", "on"] },
   { name: "FIC_PROPAGATION_SECONDS", field: "credentialPropagationSeconds", default: "30", description: "Wait after the federated credential before the pod starts", integer: { min: 0, max: 3600 } },
   { name: "ARM_SUBSCRIPTION_ID", field: "subscriptionId", default: undefined, description: "Subscription (read by the azurerm provider at deploy time; not needed to synth)" },
   { name: "AZURE_ADDITIONAL_REGIONS", field: "additionalRegions", default: undefined, description: "Comma-separated regions to accept beyond the built-in list", regions: true },
@@ -129,6 +133,11 @@ export function loadConfig(lookup: (name: string) => string | undefined): AppCon
   if (values.keyVaultPermissionModel === "access-policy" && values.keyVaultGrantScope === "secret") {
     problems.push(
       'KEYVAULT_GRANT_SCOPE "secret" cannot be used with KEYVAULT_PERMISSION_MODEL "access-policy": access policies apply to the whole vault',
+    );
+  }
+  if (values.kubernetesAuth === "client-certificate" && values.aksLocalAccounts !== "enabled") {
+    problems.push(
+      'K8S_AUTH "client-certificate" needs AKS_LOCAL_ACCOUNTS "enabled": with local accounts disabled the cluster has no client certificate; use K8S_AUTH "kubelogin"',
     );
   }
   if (problems.length) throw new ConfigError(problems);

@@ -42,6 +42,8 @@ export function addPlatform(scope: Construct, config: AppConfig) {
     resourceGroupName: resourceGroup.name,
     location: resourceGroup.location,
     systemNodePool: { nodeCount: config.aksNodeCount, vmSize: config.aksNodeVmSize },
+    localAccountDisabled: config.aksLocalAccounts === "disabled",
+    secretsStoreCsiDriver: config.aksSecretsStoreCsi === "on",
   });
   const vault = new WorkloadKeyVault(scope, "keyvault", {
     name: config.keyVaultName,

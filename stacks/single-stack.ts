@@ -15,10 +15,10 @@ export class SingleStack extends TerraformStack {
     super(scope, id);
     new AzurermProvider(this, "azurerm", { features: [{}], subscriptionId: config.subscriptionId });
     const { resourceGroup, cluster, vault } = addPlatform(this, config);
-    const provider = cluster.kubernetesProvider(this, "kubernetes", {
-      method: config.kubernetesAuth,
-      loginMode: config.kubeloginMode,
-    });
+    const provider =
+      config.kubernetesObjects === "terraform"
+        ? cluster.kubernetesProvider(this, "kubernetes", { method: config.kubernetesAuth, loginMode: config.kubeloginMode })
+        : undefined;
     addWorkload(this, config, cluster, vault, resourceGroup.name, provider);
   }
 }

@@ -13,7 +13,7 @@ import {
 } from "cdktf";
 import { IConstruct } from "constructs";
 import { CLIENT_ID_ANNOTATION, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../constants";
-import { constructCredentials } from "../internal";
+import { constructCredentials, workloadPrincipals } from "../internal";
 import { GitOpsManifests } from "../gitops";
 
 /** `error` fails the synth; `warning` is printed by `cdktf synth` and kept in the manifest. */
@@ -71,12 +71,14 @@ interface Element {
   readonly type: string;
   readonly name: string;
   readonly body: any;
+  /** The unresolved principal_id of a role assignment (to match principals registered by constructs). */
+  readonly rawPrincipal?: unknown;
 }
 
 const suppressions = new WeakMap<IConstruct, Map<string, string>>();
 const analyses = new WeakMap<App, Finding[]>();
 
-const PRIVILEGED_ROLES = new Set(["Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator"]);
+const PRIVILEGED_ROLES = new Set(["owner", "contributor", "user access administrator", "role based access control administrator"]);
 const PRIVILEGED_ROLE_IDS = [
   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
   "b24988ac-6180-42a0-ab88-20f7382dd24c", // Contributor
@@ -90,7 +92,8 @@ const TEMPLATE_TYPES = new Set([
 ]);
 const CRON_TYPES = new Set(["kubernetes_cron_job", "kubernetes_cron_job_v1"]);
 const SA_TYPES = new Set(["kubernetes_service_account", "kubernetes_service_account_v1"]);
-const SECRET_OUTPUT = /kube_(admin_)?config(_raw)?|client_key|client_certificate|\.password/;
+/** Outputs of these expose credentials: raw kubeconfigs, whole kubeconfig blocks, keys, certificates, passwords. */
+const SECRET_OUTPUT = /kube_(admin_)?config_raw|kube_(admin_)?config(\[\d+\])?\}|\.client_key\}|\.client_certificate\}|\.password\}/;
 
 function first<T = any>(value: any): T | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -218,6 +221,9 @@ const CHECKED: Record<string, Picker> = {
   azurerm_key_vault: fields("purge_protection_enabled"),
   azurerm_key_vault_secret: (b) => ({ value: b.value === undefined || b.value === null ? undefined : "(set)" }),
   azurerm_kubernetes_cluster: fields("oidc_issuer_enabled", "workload_identity_enabled", "local_account_disabled"),
+  // Namespaces only so that `${kubernetes_namespace_v1.x.metadata[0].name}` can be followed.
+  kubernetes_namespace: (b) => ({ metadata: { name: first(b.metadata)?.name } }),
+  kubernetes_namespace_v1: (b) => ({ metadata: { name: first(b.metadata)?.name } }),
   ...Object.fromEntries(
     [...SA_TYPES].map((t) => [
       t,
@@ -292,7 +298,15 @@ function collect(app: App): Element[] {
       const raw = c.toTerraform()[kind];
       const [name, body] = kind === "output" ? Object.entries<any>(raw)[0] : Object.entries<any>(Object.values<any>(raw)[0])[0];
       const picked = kind === "output" ? { value: body.value, sensitive: body.sensitive } : CHECKED[type](body);
-      elements.push({ construct: c, stack, kind, type, name, body: resolveTokens(picked, c, resolver) ?? {} });
+      elements.push({
+        construct: c,
+        stack,
+        kind,
+        type,
+        name,
+        body: resolveTokens(picked, c, resolver) ?? {},
+        rawPrincipal: type === "azurerm_role_assignment" ? body.principal_id : undefined,
+      });
     }
   }
   return elements;
@@ -422,15 +436,20 @@ function analyze(app: App): Finding[] {
   for (const e of elements) {
     if (e.kind !== "resource" || e.type !== "azurerm_role_assignment") continue;
     const principal = String(e.body.principal_id ?? "");
-    if (!/azurerm_user_assigned_identity\./.test(principal)) continue;
+    // Workload principals: managed identities and application service principals, by reference,
+    // and any principal a workload construct registered (e.g. ManagedIdentity.fromAttributes).
+    const isWorkload =
+      /azurerm_user_assigned_identity\.|azuread_service_principal\./.test(principal) ||
+      (typeof e.rawPrincipal === "string" && workloadPrincipals.has(e.rawPrincipal));
+    if (!isWorkload) continue;
     const role = String(e.body.role_definition_name ?? "");
     const roleId = String(e.body.role_definition_id ?? "");
-    if (PRIVILEGED_ROLES.has(role) || PRIVILEGED_ROLE_IDS.some((id) => roleId.toLowerCase().endsWith(id))) {
+    if (PRIVILEGED_ROLES.has(role.toLowerCase()) || PRIVILEGED_ROLE_IDS.some((id) => roleId.toLowerCase().endsWith(id))) {
       report(e, "AZWI001", `grants ${role || roleId} to a workload identity`);
     }
     const scope = String(e.body.scope ?? "");
     const vaultScoped = /azurerm_key_vault(_secret)?\.|\/providers\/Microsoft\.KeyVault\/vaults\//i.test(scope);
-    if (/^Key Vault /.test(role) && !vaultScoped) {
+    if (/^Key Vault /i.test(role) && !vaultScoped) {
       report(e, "AZWI008", `grants ${role} at ${scope}`);
     }
   }
