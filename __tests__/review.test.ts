@@ -137,6 +137,48 @@ describe("review with --base", () => {
   });
 });
 
+describe("review of GitOps mode", () => {
+  test("reads the service account and pod from the YAML manifests", () => {
+    const m = model(synthDir({ KUBERNETES_OBJECTS: "manifests" }));
+    expect(m.chains).toHaveLength(1);
+    const [c] = m.chains;
+    expect(c.pod).toMatchObject({ kind: "pod (manifest)", namespace: "default", name: "sample-workload-identity-key-vault", labelled: true });
+    expect(c.serviceAccount?.clientIdentity?.label).toBe("myIdentity");
+    expect(c.problems).toEqual([]);
+  });
+});
+
+describe("review of scopes", () => {
+  function withScopes(scopes: Record<string, string>): string {
+    return edited(base, "workload", (json) => {
+      json.data = { ...json.data, azurerm_subscription: { current: {} } };
+      const [first] = Object.values<any>(json.resource.azurerm_role_assignment);
+      json.resource.azurerm_role_assignment = Object.fromEntries(
+        Object.entries(scopes).map(([name, scope]) => [name, { ...first, scope }]),
+      );
+    });
+  }
+
+  test("names a subscription data source as a subscription scope, and marks the widening", () => {
+    const head = withScopes({ broad: "${data.azurerm_subscription.current.id}" });
+    const grant = model(head).grants.find((g) => g.identity.label === "myIdentity")!;
+    expect(grant.scopeLevel).toBe("subscription");
+    expect(diffModels(model(base), model(head))[0]).toMatchObject({ security: true, kind: "widened scope" });
+  });
+
+  test("reports a removed grant even when the identity keeps the role elsewhere", () => {
+    const twoScopes = withScopes({
+      a: "${azurerm_key_vault_secret.secret-access_secret-my-secret_71014FE4.resource_versionless_id}",
+      b: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/other/secrets/x",
+    });
+    const oneScope = withScopes({ a: "${azurerm_key_vault_secret.secret-access_secret-my-secret_71014FE4.resource_versionless_id}" });
+    const removed = diffModels(model(twoScopes), model(oneScope)).filter((c) => c.kind === "grant removed");
+    expect(removed.map((c) => c.text)).toEqual([
+      "Key Vault Secrets User on /subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/other/secrets/x for myIdentity",
+    ]);
+  });
+});
+
 describe("review of a hand-written stack", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-hand-"));
   fs.mkdirSync(path.join(dir, "stacks", "apps"), { recursive: true });

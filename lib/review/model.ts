@@ -15,6 +15,25 @@ export class ReviewInputError extends Error {}
 export interface StackDoc {
   readonly name: string;
   readonly json: any;
+  /** Kubernetes objects of GitOps workloads (YAML written next to the stack), with their file. */
+  readonly manifests?: Array<{ readonly file: string; readonly object: any }>;
+}
+
+function yamlObjects(dir: string): Array<{ file: string; object: any }> {
+  if (!fs.existsSync(dir)) return [];
+  const found: Array<{ file: string; object: any }> = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) found.push(...yamlObjects(p));
+    else if (e.name.endsWith(".yaml") || e.name.endsWith(".yml")) {
+      const YAML = require("yaml") as typeof import("yaml");
+      for (const doc of YAML.parseAllDocuments(fs.readFileSync(p, "utf8"))) {
+        const object = doc.toJS();
+        if (object && typeof object === "object" && object.kind) found.push({ file: p, object });
+      }
+    }
+  }
+  return found;
 }
 
 /** A guardrail finding recorded in manifest.json. */
@@ -52,7 +71,7 @@ export function loadSynthOutput(dir: string): SynthOutput {
     const file = path.join(dir, entry.synthesizedStackPath ?? path.join("stacks", name, "cdk.tf.json"));
     if (!fs.existsSync(file)) throw new ReviewInputError(`${file}: listed in manifest.json but missing`);
     try {
-      stacks.push({ name, json: JSON.parse(fs.readFileSync(file, "utf8")) });
+      stacks.push({ name, json: JSON.parse(fs.readFileSync(file, "utf8")), manifests: yamlObjects(path.dirname(file)) });
     } catch (e) {
       throw new ReviewInputError(`${file}: not valid JSON (${(e as Error).message})`);
     }
@@ -282,6 +301,10 @@ export function buildModel(out: SynthOutput): Model {
         return m ? `secret ${m[1]} in vault ${describeEntity(ref)}` : `vault ${describeEntity(ref)}`;
       }
       if (ref.type === "azurerm_resource_group") return `resource group ${describeEntity(ref)}`;
+      if (ref.type === "azurerm_subscription" || ref.type === "azurerm_client_config") {
+        const id = ref.kind === "data" ? ` (${r.key(ref)})` : "";
+        return `subscription${id}`;
+      }
       return `${r.key(ref)}.${ref.attr}${ref.suffix}`;
     }
     return r.literal(stack, value) ?? String(value);
@@ -343,7 +366,47 @@ export function buildModel(out: SynthOutput): Model {
     });
   }
 
+  // GitOps YAML: a placeholder {{tf-output:NAME}} stands for the stack's output NAME.
+  const fromOutput = (stack: string, value: unknown): unknown => {
+    const m = typeof value === "string" ? /^\{\{tf-output:([A-Za-z0-9_]+)\}\}$/.exec(value) : null;
+    if (!m) return value;
+    return out.stacks.find((x) => x.name === stack)?.json?.output?.[m[1]]?.value ?? value;
+  };
+  for (const s of out.stacks) {
+    for (const { file, object } of s.manifests ?? []) {
+      if (object.kind !== "ServiceAccount") continue;
+      const clientId = fromOutput(s.name, object.metadata?.annotations?.[CLIENT_ID_ANNOTATION]);
+      const clientRef = r.ref(s.name, clientId);
+      serviceAccounts.push({
+        key: `${s.name}/manifest:${path.basename(file)}`,
+        namespace: object.metadata?.namespace ?? "default",
+        name: object.metadata?.name,
+        clientIdentity:
+          clientId === undefined
+            ? undefined
+            : clientRef && clientRef.type === "azurerm_user_assigned_identity"
+              ? { key: r.key(clientRef), label: describeEntity(clientRef) }
+              : { key: `client-id:${clientId}`, label: String(clientId) },
+      });
+    }
+  }
+
   const workloads: Workload[] = [];
+  for (const s of out.stacks) {
+    for (const { file, object } of s.manifests ?? []) {
+      const template =
+        object.kind === "Pod" ? object : object.kind === "CronJob" ? object.spec?.jobTemplate?.spec?.template : object.spec?.template;
+      if (!template || !["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"].includes(object.kind)) continue;
+      workloads.push({
+        key: `${s.name}/manifest:${path.basename(file)}`,
+        kind: `${object.kind.toLowerCase()} (manifest)`,
+        namespace: object.metadata?.namespace ?? "default",
+        name: object.metadata?.name,
+        serviceAccount: template.spec?.serviceAccountName ?? "default",
+        labelled: template.metadata?.labels?.[USE_LABEL] === "true",
+      });
+    }
+  }
   for (const res of resources(out)) {
     let meta: any;
     let spec: any;

@@ -59,23 +59,26 @@ export function diffModels(base: Model, head: Model): Change[] {
 
   // Grants: new, widened, stronger, removed.
   const sameGrant = (a: Grant, b: Grant) => a.identity.label === b.identity.label && a.role === b.role && a.scope === b.scope;
+  // Base grants that a head grant replaced (widened or strengthened) are reported once, there.
+  const replaced = new Set<Grant>();
   for (const g of head.grants) {
     if (base.grants.some((b) => sameGrant(b, g))) continue;
-    const sameIdentity = base.grants.filter((b) => b.identity.label === g.identity.label);
-    const widened = sameIdentity.find((b) => b.role === g.role && SCOPE_RANK[g.scopeLevel] > SCOPE_RANK[b.scopeLevel]);
-    const weaker = sameIdentity.find((b) => b.scope === g.scope && roleRank(g.role) > roleRank(b.role));
+    const gone = base.grants.filter((b) => b.identity.label === g.identity.label && !head.grants.some((h) => sameGrant(b, h)));
+    const widened = gone.find((b) => b.role === g.role && SCOPE_RANK[g.scopeLevel] > SCOPE_RANK[b.scopeLevel]);
+    const weaker = gone.find((b) => b.scope === g.scope && roleRank(g.role) > roleRank(b.role));
     if (widened) {
+      replaced.add(widened);
       changes.push({ security: true, kind: "widened scope", text: `${g.role} for ${g.identity.label}: ${widened.scope} → ${g.scope}` });
     } else if (weaker) {
+      replaced.add(weaker);
       changes.push({ security: true, kind: "stronger role", text: `${g.identity.label} on ${g.scope}: ${weaker.role} → ${g.role}` });
     } else {
       changes.push({ security: true, kind: "new grant", text: grantText(g) });
     }
   }
   for (const b of base.grants) {
-    if (!head.grants.some((g) => sameGrant(b, g))) {
-      const replaced = head.grants.some((g) => g.identity.label === b.identity.label && g.role === b.role);
-      if (!replaced) changes.push({ security: false, kind: "grant removed", text: grantText(b) });
+    if (!replaced.has(b) && !head.grants.some((g) => sameGrant(b, g))) {
+      changes.push({ security: false, kind: "grant removed", text: grantText(b) });
     }
   }
 
