@@ -263,6 +263,16 @@ describe("app-registration federation (clusters that are not AKS)", () => {
     expect(() => synth(s)).toThrow(/"again" repeats the issuer and subject "system:serviceaccount:default:a"/);
   });
 
+  test("counts credentials per application also when it is shared through another workload's principal", () => {
+    const s = newStack();
+    new AzureadProvider(s, "azuread", {});
+    const first = new FederatedApplicationWorkload(s, "a", { issuer: ISSUER, serviceAccountName: "a" });
+    new FederatedApplicationWorkload(s, "b", { issuer: ISSUER, serviceAccountName: "b", application: first.principal });
+    const fics = all(synth(s), "azuread_application_federated_identity_credential");
+    const a = fics.find((f) => f.body.subject.endsWith(":a"))!;
+    expect(fics.find((f) => f.body.subject.endsWith(":b"))!.body.depends_on).toEqual([`azuread_application_federated_identity_credential.${a.name}`]);
+  });
+
   test("rejects an empty display name", () => {
     const s = newStack();
     new AzureadProvider(s, "azuread", {});
