@@ -347,22 +347,25 @@ export function buildModel(out: SynthOutput): Model {
 
   const namespaceOf = (stack: string, meta: any) => r.literal(stack, meta?.namespace ?? "default") ?? String(meta?.namespace);
 
+  /** The identity a service account's client-id annotation names (a reference, or the literal id). */
+  const clientIdentityOf = (stack: string, clientId: unknown): Identity | undefined => {
+    if (clientId === undefined) return undefined;
+    const ref = r.ref(stack, clientId);
+    return ref && ref.type === "azurerm_user_assigned_identity"
+      ? { key: r.key(ref), label: describeEntity(ref) }
+      : { key: `client-id:${clientId}`, label: String(clientId) };
+  };
+
   const serviceAccounts: ServiceAccount[] = [];
   for (const res of resources(out)) {
     if (res.type !== "kubernetes_service_account" && res.type !== "kubernetes_service_account_v1") continue;
     const meta = first(res.body.metadata) ?? {};
     const clientId = meta.annotations?.[CLIENT_ID_ANNOTATION];
-    const clientRef = r.ref(res.stack, clientId);
     serviceAccounts.push({
       key: `${res.stack}/${res.type}.${res.name}`,
       namespace: namespaceOf(res.stack, meta),
       name: r.literal(res.stack, meta.name) ?? String(meta.name),
-      clientIdentity:
-        clientId === undefined
-          ? undefined
-          : clientRef && clientRef.type === "azurerm_user_assigned_identity"
-            ? { key: r.key(clientRef), label: describeEntity(clientRef) }
-            : { key: `client-id:${clientId}`, label: String(clientId) },
+      clientIdentity: clientIdentityOf(res.stack, clientId),
     });
   }
 
@@ -376,17 +379,11 @@ export function buildModel(out: SynthOutput): Model {
     for (const { file, object } of s.manifests ?? []) {
       if (object.kind !== "ServiceAccount") continue;
       const clientId = fromOutput(s.name, object.metadata?.annotations?.[CLIENT_ID_ANNOTATION]);
-      const clientRef = r.ref(s.name, clientId);
       serviceAccounts.push({
         key: `${s.name}/manifest:${path.basename(file)}`,
         namespace: object.metadata?.namespace ?? "default",
         name: object.metadata?.name,
-        clientIdentity:
-          clientId === undefined
-            ? undefined
-            : clientRef && clientRef.type === "azurerm_user_assigned_identity"
-              ? { key: r.key(clientRef), label: describeEntity(clientRef) }
-              : { key: `client-id:${clientId}`, label: String(clientId) },
+        clientIdentity: clientIdentityOf(s.name, clientId),
       });
     }
   }
