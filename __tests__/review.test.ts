@@ -8,6 +8,7 @@ import { buildModel, loadSynthOutput } from "../lib/review/model";
 import { diffModels, mermaidOf, renderReview } from "../lib/review/render";
 import { main } from "../lib/review/cli";
 import { buildApp, WorkloadStack } from "../stacks";
+import { AppRegistrationExample } from "../examples/app-registration";
 import { defaultConfig } from "./support/helpers";
 
 const root = path.resolve(__dirname, "..");
@@ -233,9 +234,31 @@ describe("review of a hand-written stack", () => {
 
   test("flags a service account annotated with another identity", () => {
     const bad = edited(dir, "apps", (json) => {
+      json.resource.azurerm_user_assigned_identity.other = { name: "other", resource_group_name: "rg", location: "westeurope" };
+      json.resource.kubernetes_service_account_v1.api.metadata.annotations["azure.workload.identity/client-id"] = "${azurerm_user_assigned_identity.other.client_id}";
+    });
+    expect(model(bad).chains[0].problems).toEqual(["service account annotation names other, not payments-api"]);
+  });
+
+  test("notes a literal client id that cannot be checked against the federated identity", () => {
+    const literal = edited(dir, "apps", (json) => {
       json.resource.kubernetes_service_account_v1.api.metadata.annotations["azure.workload.identity/client-id"] = "11111111-2222-3333-4444-555555555555";
     });
-    expect(model(bad).chains[0].problems).toEqual(["service account annotation names 11111111-2222-3333-4444-555555555555, not payments-api"]);
+    expect(model(literal).chains[0].problems).toEqual([
+      "service account annotation is the literal client id 11111111-2222-3333-4444-555555555555; it cannot be checked against payments-api",
+    ]);
+  });
+
+  test("follows app-registration chains: application, service principal and their grant", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-app-"));
+    const app = new App({ outdir });
+    new AppRegistrationExample(app, "eks");
+    app.synth();
+    const [c] = model(outdir).chains;
+    expect(c.credential.identity.label).toBe("application wi-payments-api");
+    expect(c.serviceAccount?.clientIdentity?.label).toBe("application wi-payments-api");
+    expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "secret db-password in vault kv-payments" });
+    expect(c.problems).toEqual([]);
   });
 });
 

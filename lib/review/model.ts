@@ -269,11 +269,23 @@ export function buildModel(out: SynthOutput): Model {
     return name ?? r.key(ref);
   };
 
-  const identityOf = (stack: string, value: unknown): Identity => {
+  /**
+   * The workload principal a value refers to: a user-assigned identity (its id, client id or
+   * principal id), or an Entra application (its id or client id, or its service principal's
+   * object id). Literal ids stay literal.
+   */
+  const identityOf = (stack: string, value: unknown, depth = 0): Identity => {
     const ref = r.ref(stack, value);
     if (ref && ref.type === "azurerm_user_assigned_identity") {
-      const key = r.key(ref);
-      return { key, label: `${describeEntity(ref)}${ref.kind === "data" ? " (existing)" : ""}` };
+      return { key: r.key(ref), label: `${describeEntity(ref)}${ref.kind === "data" ? " (existing)" : ""}` };
+    }
+    if (ref && ref.type === "azuread_application") {
+      const name = r.literal(ref.stack, r.body(ref)?.display_name);
+      return { key: r.key(ref), label: `application ${name ?? r.key(ref)}` };
+    }
+    if (ref && ref.type === "azuread_service_principal" && depth < 2) {
+      const app = identityOf(ref.stack, r.body(ref)?.client_id, depth + 1);
+      if (!app.key.startsWith("literal:")) return app;
     }
     const lit = typeof value === "string" ? value : JSON.stringify(value);
     const named = /userAssignedIdentities\/([^/]+)$/i.exec(lit)?.[1];
@@ -312,17 +324,22 @@ export function buildModel(out: SynthOutput): Model {
 
   const credentials: Credential[] = [];
   for (const res of resources(out)) {
-    if (res.type !== "azurerm_federated_identity_credential") continue;
+    // Managed identities (azurerm) and app registrations (azuread) hold federated credentials.
+    const isApp = res.type === "azuread_application_federated_identity_credential";
+    if (res.type !== "azurerm_federated_identity_credential" && !isApp) continue;
     const b = res.body;
-    const audience = Array.isArray(b.audience) ? b.audience.map(String) : [String(b.audience)];
+    const rawAudience = isApp ? b.audiences : b.audience;
+    const audience = Array.isArray(rawAudience) ? rawAudience.map(String) : [String(rawAudience)];
+    const name = isApp ? b.display_name : b.name;
+    const parent = isApp ? b.application_id : b.parent_id;
     credentials.push({
       key: `${res.stack}/${res.type}.${res.name}`,
-      name: r.literal(res.stack, b.name) ?? res.name,
+      name: r.literal(res.stack, name) ?? res.name,
       issuer: describeIssuer(res.stack, b.issuer),
       subject: r.literal(res.stack, b.subject) ?? String(b.subject),
       audience,
-      identity: identityOf(res.stack, b.parent_id),
-      args: JSON.stringify([b.name, b.issuer, b.subject, b.audience, b.parent_id, b.resource_group_name]),
+      identity: identityOf(res.stack, parent),
+      args: JSON.stringify([name, b.issuer, b.subject, rawAudience, parent, b.resource_group_name]),
     });
   }
 
@@ -348,13 +365,8 @@ export function buildModel(out: SynthOutput): Model {
   const namespaceOf = (stack: string, meta: any) => r.literal(stack, meta?.namespace ?? "default") ?? String(meta?.namespace);
 
   /** The identity a service account's client-id annotation names (a reference, or the literal id). */
-  const clientIdentityOf = (stack: string, clientId: unknown): Identity | undefined => {
-    if (clientId === undefined) return undefined;
-    const ref = r.ref(stack, clientId);
-    return ref && ref.type === "azurerm_user_assigned_identity"
-      ? { key: r.key(ref), label: describeEntity(ref) }
-      : { key: `client-id:${clientId}`, label: String(clientId) };
-  };
+  const clientIdentityOf = (stack: string, clientId: unknown): Identity | undefined =>
+    clientId === undefined ? undefined : identityOf(stack, clientId);
 
   const serviceAccounts: ServiceAccount[] = [];
   for (const res of resources(out)) {
@@ -440,8 +452,16 @@ export function buildModel(out: SynthOutput): Model {
     }
     const sa = m ? serviceAccounts.find((s) => s.namespace === m[1] && s.name === m[2]) : undefined;
     if (m && !sa) problems.push("no service account with this subject in these stacks");
-    if (sa?.clientIdentity && sa.clientIdentity.key !== credential.identity.key) {
-      problems.push(`service account annotation names ${sa.clientIdentity.label}, not ${credential.identity.label}`);
+    // References can be compared; a literal client id next to a referenced identity cannot be
+    // verified (its client id is known only after apply); two literals are left alone.
+    if (sa?.clientIdentity) {
+      const saLiteral = sa.clientIdentity.key.startsWith("literal:");
+      const idLiteral = credential.identity.key.startsWith("literal:");
+      if (!saLiteral && !idLiteral && sa.clientIdentity.key !== credential.identity.key) {
+        problems.push(`service account annotation names ${sa.clientIdentity.label}, not ${credential.identity.label}`);
+      } else if (saLiteral && !idLiteral) {
+        problems.push(`service account annotation is the literal client id ${sa.clientIdentity.label}; it cannot be checked against ${credential.identity.label}`);
+      }
     }
     const pods = m ? workloads.filter((w) => w.namespace === m[1] && w.serviceAccount === m[2]) : [];
     for (const p of pods) if (!p.labelled) problems.push(`${p.kind} ${p.namespace}/${p.name} lacks ${USE_LABEL}: "true"`);
