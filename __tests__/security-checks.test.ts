@@ -72,6 +72,14 @@ describe("WorkloadIdentityChecks on hand-written stacks", () => {
     expect(ids(findings)).toEqual(["AZWI003"]);
   });
 
+  test("AZWI003 also sees a value set through an escape-hatch override", () => {
+    const { findings } = handWritten((s) => {
+      const secret = new KeyVaultSecret(s, "sec", { name: "s", keyVaultId: "/v", valueWo: "x", valueWoVersion: 1 });
+      secret.addOverride("value", "Hello!");
+    });
+    expect(ids(findings)).toEqual(["AZWI003"]);
+  });
+
   test("AZWI004: credential whose service account no labelled pod uses (a warning)", () => {
     const { findings } = handWritten((s) => {
       fic(s, "fic", identity(s).id, "system:serviceaccount:apps:api");
