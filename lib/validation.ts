@@ -48,10 +48,6 @@ export class Problems {
     return this;
   }
 
-  public get list(): readonly string[] {
-    return this.messages;
-  }
-
   /** Registers the collected problems on `scope`; the synth fails listing all of them. */
   public report(scope: Construct): void {
     if (this.messages.length === 0) return;
