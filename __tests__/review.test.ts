@@ -180,7 +180,8 @@ describe("review of scopes", () => {
   });
 });
 
-describe("review of a hand-written stack", () => {
+/** A stack written by hand, not with this library: one deployment, its identity and a grant. */
+function handWrittenStack(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-hand-"));
   fs.mkdirSync(path.join(dir, "stacks", "apps"), { recursive: true });
   fs.writeFileSync(
@@ -217,6 +218,11 @@ describe("review of a hand-written stack", () => {
       },
     }),
   );
+  return dir;
+}
+
+describe("review of a hand-written stack", () => {
+  const dir = handWrittenStack();
   const m = model(dir);
 
   test("builds the chain from literal names and in-stack references", () => {
@@ -259,6 +265,76 @@ describe("review of a hand-written stack", () => {
     expect(c.serviceAccount?.clientIdentity?.label).toBe("application wi-payments-api");
     expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "secret db-password in vault kv-payments" });
     expect(c.problems).toEqual([]);
+  });
+});
+
+describe("review of privileged roles", () => {
+  const hand = handWrittenStack();
+  /** The hand-written stack with its one grant replaced by `grant` (to the workload's identity). */
+  const withGrant = (grant: Record<string, unknown>) =>
+    edited(hand, "apps", (json) => {
+      json.resource.azurerm_role_assignment = { read: { principal_id: "${azurerm_user_assigned_identity.api.principal_id}", ...grant } };
+    });
+  const notes = (dir: string) => {
+    const row = renderReview(model(dir)).split("\n").find((l) => l.startsWith("| deployment payments/api |"))!;
+    return row.split(" | ").pop()!.replace(/ ?\|$/, "");
+  };
+  const vault = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+
+  test("flags an Owner grant on a subscription in the table", () => {
+    expect(notes(withGrant({ scope: "/subscriptions/0000", role_definition_name: "Owner" }))).toBe("⚠️ privileged role Owner on a whole subscription");
+  });
+
+  test("flags Contributor on a resource group and any Administrator role", () => {
+    expect(notes(withGrant({ scope: "/subscriptions/0000/resourceGroups/rg", role_definition_name: "Contributor" }))).toBe(
+      "⚠️ privileged role Contributor on a whole resource group",
+    );
+    expect(notes(withGrant({ scope: vault, role_definition_name: "Key Vault Administrator" }))).toBe("⚠️ privileged role Key Vault Administrator");
+  });
+
+  test("does not flag Key Vault Secrets User on a vault", () => {
+    expect(notes(withGrant({ scope: vault, role_definition_name: "Key Vault Secrets User" }))).toBe("");
+  });
+
+  test("names a built-in role given by its subscription-qualified role_definition_id and flags it like the named role", () => {
+    const dir = withGrant({ scope: "/subscriptions/0000", role_definition_id: "/subscriptions/0000/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635" });
+    expect(model(dir).grants[0]).toMatchObject({ role: "Owner", roleDefinitionId: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" });
+    expect(notes(dir)).toBe("⚠️ privileged role Owner on a whole subscription");
+  });
+
+  test("names a role given by the provider-level role_definition_id, so switching from the name is no change", () => {
+    const byName = withGrant({ scope: vault, role_definition_name: "Key Vault Secrets User" });
+    const byId = withGrant({ scope: vault, role_definition_id: "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6" });
+    expect(model(byId).grants[0].role).toBe("Key Vault Secrets User");
+    expect(diffModels(model(byName), model(byId))).toEqual([]);
+  });
+
+  test("reads the role GUID when the subscription part of role_definition_id is an interpolation", () => {
+    const dir = withGrant({ scope: vault, role_definition_id: "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c" });
+    expect(model(dir).grants[0].role).toBe("Contributor");
+  });
+
+  test("reads the role of an azurerm_role_definition data source", () => {
+    const dir = edited(withGrant({ scope: vault, role_definition_id: "${data.azurerm_role_definition.admin.id}" }), "apps", (json) => {
+      json.data = { azurerm_role_definition: { admin: { name: "User Access Administrator" } } };
+    });
+    expect(notes(dir)).toBe("⚠️ privileged role User Access Administrator");
+  });
+
+  test("shows an unknown role definition GUID as unknown and ranks it as privileged", () => {
+    const reader = withGrant({ scope: "/subscriptions/0000/resourceGroups/rg", role_definition_name: "Reader" });
+    const unknown = withGrant({ scope: "/subscriptions/0000/resourceGroups/rg", role_definition_id: "/providers/Microsoft.Authorization/roleDefinitions/11111111-2222-3333-4444-555555555555" });
+    expect(model(unknown).grants[0].role).toBe("role 11111111-2222-3333-4444-555555555555 (unknown built-in role; check it)");
+    expect(notes(unknown)).toBe("⚠️ unknown role 11111111-2222-3333-4444-555555555555 treated as privileged on a whole resource group");
+    expect(diffModels(model(reader), model(unknown))[0]).toMatchObject({ security: true, kind: "stronger role" });
+  });
+
+  test("flags a privileged grant to a managed identity without a federated credential", () => {
+    const dir = edited(hand, "apps", (json) => {
+      json.resource.azurerm_user_assigned_identity.ops = { name: "ops", resource_group_name: "rg", location: "westeurope" };
+      json.resource.azurerm_role_assignment.ops = { scope: "/subscriptions/0000", role_definition_name: "Owner", principal_id: "${azurerm_user_assigned_identity.ops.principal_id}" };
+    });
+    expect(renderReview(model(dir))).toContain("- ⚠️ Owner on /subscriptions/0000 for ops (privileged role Owner on a whole subscription)");
   });
 });
 

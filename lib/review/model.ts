@@ -192,8 +192,13 @@ export interface Credential {
 export interface Grant {
   readonly key: string;
   readonly identity: Identity;
-  /** Role name, or "access policy: secrets Get, …". */
+  /**
+   * Role name, or "access policy: secrets Get, …". A role given by `role_definition_id` shows
+   * its built-in name, or "role <guid> (unknown built-in role; check it)".
+   */
   readonly role: string;
+  /** The role definition GUID, when the role is given by `role_definition_id`. */
+  readonly roleDefinitionId?: string;
   readonly kind: "role" | "access-policy";
   readonly scope: string;
   readonly scopeLevel: ScopeLevel;
@@ -249,6 +254,33 @@ function* resources(out: SynthOutput, kind: "resource" | "data" = "resource"): G
       for (const [name, body] of Object.entries<any>(byName ?? {})) yield { stack: s.name, type, name, body };
     }
   }
+}
+
+/**
+ * Built-in role definition GUIDs, the same in every tenant and cloud (Microsoft's "Azure built-in
+ * roles" reference), to name a role given by `role_definition_id`.
+ */
+export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+  "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
+  "8b54135c-b56d-4d72-a534-26097cfdc8d8": "Key Vault Data Access Administrator",
+  "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
+  "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+  "21090545-7ca7-4776-b22c-e363652d74d2": "Key Vault Reader",
+};
+
+/** `[/subscriptions/…]/providers/Microsoft.Authorization/roleDefinitions/<guid>`, or a bare GUID. */
+const ROLE_DEFINITION_ID = /(?:^|\/providers\/Microsoft\.Authorization\/roleDefinitions\/)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** The role a role definition id names: its built-in name, or the GUID marked unknown. */
+export function roleFromDefinitionId(id: string): { role: string; guid: string } | undefined {
+  const guid = ROLE_DEFINITION_ID.exec(id)?.[1]?.toLowerCase();
+  if (!guid) return undefined;
+  return { role: BUILT_IN_ROLES[guid] ?? `role ${guid} (unknown built-in role; check it)`, guid };
 }
 
 function scopeLevel(scope: string): ScopeLevel {
@@ -322,6 +354,23 @@ export function buildModel(out: SynthOutput): Model {
     return r.literal(stack, value) ?? String(value);
   };
 
+  /**
+   * A role given by `role_definition_id`: the id as written (the subscription part may be an
+   * interpolation), or a `azurerm_role_definition` data source read by name or id.
+   */
+  const roleById = (stack: string, value: unknown): { role: string; guid?: string } | undefined => {
+    const ref = r.ref(stack, value);
+    if (ref && ref.kind === "data" && ref.type === "azurerm_role_definition" && !ref.suffix) {
+      const body = r.body(ref);
+      const name = r.literal(ref.stack, body?.name);
+      if (name) return { role: name };
+      const id = r.literal(ref.stack, body?.role_definition_id);
+      return id ? roleFromDefinitionId(id) : undefined;
+    }
+    const text = r.literal(stack, value) ?? (typeof value === "string" ? value : undefined);
+    return text ? roleFromDefinitionId(text) : undefined;
+  };
+
   const credentials: Credential[] = [];
   for (const res of resources(out)) {
     // Managed identities (azurerm) and app registrations (azuread) hold federated credentials.
@@ -348,9 +397,12 @@ export function buildModel(out: SynthOutput): Model {
     if (res.type === "azurerm_role_assignment") {
       const b = res.body;
       const identity = identityOf(res.stack, b.principal_id);
-      const role = r.literal(res.stack, b.role_definition_name) ?? r.literal(res.stack, b.role_definition_id) ?? "?";
+      const byId = b.role_definition_name === undefined ? roleById(res.stack, b.role_definition_id) : undefined;
+      const role = r.literal(res.stack, b.role_definition_name) ?? byId?.role ?? r.literal(res.stack, b.role_definition_id) ?? "?";
       const scope = describeScope(res.stack, b.scope);
-      grants.push({ key: `${res.stack}/${res.type}.${res.name}`, identity, role, kind: "role", scope, scopeLevel: scopeLevel(scope) });
+      grants.push({
+        key: `${res.stack}/${res.type}.${res.name}`, identity, role, roleDefinitionId: byId?.guid, kind: "role", scope, scopeLevel: scopeLevel(scope),
+      });
     }
     if (res.type === "azurerm_key_vault_access_policy") {
       const b = res.body;

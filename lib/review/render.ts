@@ -3,7 +3,7 @@
  * of every trust chain, a table of the same facts, the changes from a base (security-relevant
  * first) and the guardrail findings.
  */
-import { Chain, Credential, Grant, Model, ScopeLevel, Workload } from "./model";
+import { BUILT_IN_ROLES, Chain, Credential, Grant, Model, ScopeLevel, Workload } from "./model";
 
 /** A change between base and head. `security` changes are listed first and marked. */
 export interface Change {
@@ -17,6 +17,8 @@ const SCOPE_RANK: Record<ScopeLevel, number> = { secret: 1, vault: 2, "resource-
 /** Rough strength of a role for "new or stronger role" (higher grants more). */
 export function roleRank(role: string): number {
   const ranks: Array<[RegExp, number]> = [
+    // A role definition id that is not a known built-in role could grant anything.
+    [/\(unknown built-in role; check it\)$/, 80],
     [/^Owner$/i, 100],
     [/^(User Access Administrator|Role Based Access Control Administrator)$/i, 90],
     [/^Contributor$/i, 80],
@@ -27,6 +29,22 @@ export function roleRank(role: string): number {
     [/Reader|List/i, 10],
   ];
   return ranks.find(([re]) => re.test(role))?.[1] ?? 20;
+}
+
+/** Roles at or above Contributor, and every *Administrator* role, rank at least this. */
+const PRIVILEGED_RANK = 60;
+
+/**
+ * Why a role grant is privileged (Owner, User Access Administrator, Role Based Access Control
+ * Administrator, Contributor, any *Administrator*, or an unknown role definition id), worst on a
+ * whole subscription or resource group; undefined for other grants.
+ */
+export function privilegeNote(g: Grant): string | undefined {
+  if (g.kind !== "role" || roleRank(g.role) < PRIVILEGED_RANK) return undefined;
+  const where = g.scopeLevel === "subscription" ? " on a whole subscription" : g.scopeLevel === "resource-group" ? " on a whole resource group" : "";
+  return g.roleDefinitionId && !BUILT_IN_ROLES[g.roleDefinitionId]
+    ? `unknown role ${g.roleDefinitionId} treated as privileged${where}`
+    : `privileged role ${g.role}${where}`;
 }
 
 const grantText = (g: Grant) => `${g.role} on ${g.scope} for ${g.identity.label}`;
@@ -166,6 +184,14 @@ export function mermaidOf(model: Model): string {
   return ["flowchart LR", ...nodes, ...edges].join("\n");
 }
 
+/** The Notes cell of a chain's row: its broken links and a privileged role, marked ⚠️. */
+function notesOf(c: Chain): string {
+  const notes = [...c.problems];
+  const privileged = c.grant ? privilegeNote(c.grant) : undefined;
+  if (privileged) notes.push(privileged);
+  return notes.length ? `⚠️ ${notes.join("; ")}` : "";
+}
+
 export function renderReview(head: Model, base?: Model): string {
   const lines: string[] = [];
   lines.push("## Workload identity: who can read what");
@@ -188,7 +214,7 @@ export function renderReview(head: Model, base?: Model): string {
           c.credential.identity.label,
           c.grant ? c.grant.role : "–",
           c.grant ? c.grant.scope : "–",
-          c.problems.length ? `⚠️ ${c.problems.join("; ")}` : "",
+          notesOf(c),
         ]
           .map(cell)
           .join(" | ") +
@@ -200,7 +226,10 @@ export function renderReview(head: Model, base?: Model): string {
   if (unlinked.length) {
     lines.push("");
     lines.push("Grants to managed identities with no federated credential in these stacks:");
-    for (const g of unlinked) lines.push(`- ${cell(grantText(g))}`);
+    for (const g of unlinked) {
+      const privileged = privilegeNote(g);
+      lines.push(`- ${cell(privileged ? `⚠️ ${grantText(g)} (${privileged})` : grantText(g))}`);
+    }
   }
 
   if (base) {
