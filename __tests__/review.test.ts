@@ -92,11 +92,16 @@ describe("review with --base", () => {
     });
   });
 
-  test("marks a federated credential whose subject changed as replaced", () => {
+  test("marks a federated credential whose subject changed as updated in place, a security change", () => {
     const changes = diffModels(m, model(synthDir({ SERVICE_ACCOUNT_NAME: "payments-api" })));
-    const replaced = changes.find((c) => c.kind === "federated credential replaced")!;
-    expect(replaced.security).toBe(true);
-    expect(replaced.text).toContain("subject `system:serviceaccount:default:workload-identity-sa` → `system:serviceaccount:default:payments-api`");
+    expect(changes.find((c) => c.kind === "federated credential replaced")).toBeUndefined();
+    expect(changes.find((c) => c.kind === "federated credential updated in place")).toEqual({
+      security: true,
+      kind: "federated credential updated in place",
+      text:
+        "myFedIdentity: subject `system:serviceaccount:default:workload-identity-sa` → `system:serviceaccount:default:payments-api`" +
+        " – updated in place; tokens for the old trust stop working and the new one fails until it propagates",
+    });
   });
 
   test("marks a new subject trusted by a new credential", () => {
@@ -265,6 +270,61 @@ describe("review of a hand-written stack", () => {
     expect(c.serviceAccount?.clientIdentity?.label).toBe("application wi-payments-api");
     expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "secret db-password in vault kv-payments" });
     expect(c.problems).toEqual([]);
+  });
+});
+
+describe("review of federated credential changes", () => {
+  const hand = handWrittenStack();
+  const withCredential = (edit: (fic: any, json: any) => void) => edited(hand, "apps", (json) => edit(json.resource.azurerm_federated_identity_credential.api, json));
+  const credentialChanges = (head: string) => diffModels(model(hand), model(head)).filter((c) => c.kind.startsWith("federated credential"));
+
+  test("treats a new issuer or audience as an in-place update", () => {
+    const head = withCredential((fic) => {
+      fic.issuer = "https://oidc.example.com/cluster-2/";
+      fic.audience = ["api://other"];
+    });
+    expect(credentialChanges(head)).toEqual([
+      {
+        security: true,
+        kind: "federated credential updated in place",
+        text:
+          "payments-api-fic: issuer https://oidc.example.com/cluster-1/ → https://oidc.example.com/cluster-2/; audience api://AzureADTokenExchange → api://other" +
+          " – updated in place; tokens for the old trust stop working and the new one fails until it propagates",
+      },
+    ]);
+  });
+
+  test("marks a renamed credential as replaced", () => {
+    const head = withCredential((fic) => (fic.name = "payments-api-fic-2"));
+    expect(credentialChanges(head)).toEqual([
+      {
+        security: true,
+        kind: "federated credential replaced",
+        text: "payments-api-fic-2: name payments-api-fic → payments-api-fic-2 – a new name, identity or resource group forces replacement; tokens fail until the new credential propagates",
+      },
+    ]);
+  });
+
+  test("marks a credential moved to another identity as replaced, even when its subject changes too", () => {
+    const head = withCredential((fic, json) => {
+      json.resource.azurerm_user_assigned_identity.other = { name: "other", resource_group_name: "rg", location: "westeurope" };
+      fic.parent_id = "${azurerm_user_assigned_identity.other.id}";
+      fic.subject = "system:serviceaccount:payments:worker";
+    });
+    const [change] = credentialChanges(head);
+    expect(change.kind).toBe("federated credential replaced");
+    expect(change.text).toContain("subject `system:serviceaccount:payments:api` → `system:serviceaccount:payments:worker`; identity payments-api → other");
+  });
+
+  test("marks a credential moved to another resource group as replaced", () => {
+    const [change] = credentialChanges(withCredential((fic) => (fic.resource_group_name = "rg-2")));
+    expect(change).toMatchObject({ security: true, kind: "federated credential replaced" });
+    expect(change.text).toContain("resource group rg → rg-2");
+  });
+
+  test("renders an in-place update as a marked security change", () => {
+    const head = withCredential((fic) => (fic.subject = "system:serviceaccount:payments:worker"));
+    expect(renderReview(model(head), model(hand))).toContain("- ⚠️ **federated credential updated in place**: payments-api-fic: subject");
   });
 });
 

@@ -185,8 +185,15 @@ export interface Credential {
   readonly subject: string;
   readonly audience: string[];
   readonly identity: Identity;
-  /** The raw arguments, to tell a replacement (every argument forces one). */
-  readonly args: string;
+  /** The resource group, for azurerm credentials. */
+  readonly resourceGroup?: string;
+  /**
+   * The raw arguments that force replacement: name (display_name), parent identity or
+   * application, resource group. azurerm 4.x and azuread update the others in place.
+   */
+  readonly replaceArgs: string;
+  /** The raw arguments updated in place (same id): issuer, subject, audience. */
+  readonly updateArgs: string;
 }
 
 export interface Grant {
@@ -388,7 +395,9 @@ export function buildModel(out: SynthOutput): Model {
       subject: r.literal(res.stack, b.subject) ?? String(b.subject),
       audience,
       identity: identityOf(res.stack, parent),
-      args: JSON.stringify([name, b.issuer, b.subject, rawAudience, parent, b.resource_group_name]),
+      resourceGroup: b.resource_group_name === undefined ? undefined : r.literal(res.stack, b.resource_group_name) ?? String(b.resource_group_name),
+      replaceArgs: JSON.stringify([name, parent, b.resource_group_name]),
+      updateArgs: JSON.stringify([b.issuer, b.subject, rawAudience]),
     });
   }
 

@@ -53,7 +53,7 @@ const podText = (w: Workload) => `${w.kind} ${w.namespace}/${w.name}`;
 export function diffModels(base: Model, head: Model): Change[] {
   const changes: Change[] = [];
 
-  // Federated credentials: new subjects, replacements, removals.
+  // Federated credentials: new subjects, in-place updates, replacements, removals.
   const baseCreds = new Map(base.credentials.map((c) => [c.key, c]));
   const headCreds = new Map(head.credentials.map((c) => [c.key, c]));
   const baseSubjects = new Set(base.credentials.map((c) => `${c.identity.label}|${c.subject}`));
@@ -66,9 +66,20 @@ export function diffModels(base: Model, head: Model): Change[] {
         kind: isNewSubject ? "new subject" : "new federated credential",
         text: `${c.identity.label} now trusts \`${c.subject}\` from ${c.issuer} (credential ${c.name})`,
       });
-    } else if (before.args !== c.args) {
+    } else if (before.replaceArgs !== c.replaceArgs) {
       const what = describeCredentialChange(before, c);
-      changes.push({ security: true, kind: "federated credential replaced", text: `${c.name}: ${what} – every argument forces replacement; tokens fail until the new one propagates` });
+      changes.push({
+        security: true,
+        kind: "federated credential replaced",
+        text: `${c.name}: ${what} – a new name, identity or resource group forces replacement; tokens fail until the new credential propagates`,
+      });
+    } else if (before.updateArgs !== c.updateArgs) {
+      const what = describeCredentialChange(before, c);
+      changes.push({
+        security: true,
+        kind: "federated credential updated in place",
+        text: `${c.name}: ${what} – updated in place; tokens for the old trust stop working and the new one fails until it propagates`,
+      });
     }
   }
   for (const c of base.credentials) {
@@ -132,6 +143,7 @@ function describeCredentialChange(a: Credential, b: Credential): string {
   if (JSON.stringify(a.audience) !== JSON.stringify(b.audience)) parts.push(`audience ${a.audience.join(",")} → ${b.audience.join(",")}`);
   if (a.identity.label !== b.identity.label) parts.push(`identity ${a.identity.label} → ${b.identity.label}`);
   if (a.name !== b.name) parts.push(`name ${a.name} → ${b.name}`);
+  if (a.resourceGroup !== b.resourceGroup) parts.push(`resource group ${a.resourceGroup ?? "–"} → ${b.resourceGroup ?? "–"}`);
   return parts.length ? parts.join("; ") : "arguments changed";
 }
 
