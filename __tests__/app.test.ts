@@ -80,14 +80,15 @@ describe("the default app (platform + workload stacks)", () => {
     expect(pod.spec.node_selector).toEqual({ "kubernetes.io/os": "linux" });
   });
 
-  test("starts the pod only after the credential and the grant, plus a wait", () => {
+  test("starts the pod only after the credential, the grant and the secret, plus a wait", () => {
     const pod = only(workload, "kubernetes_pod_v1").body;
     const sleep = only(workload, "time_sleep");
     expect(pod.depends_on).toEqual([`time_sleep.${sleep.name}`]);
     const fic = only(workload, "azurerm_federated_identity_credential").name;
     const grant = only(workload, "azurerm_role_assignment").name;
+    const secret = only(workload, "azurerm_key_vault_secret").name;
     expect(sleep.body.depends_on.sort()).toEqual(
-      [`azurerm_federated_identity_credential.${fic}`, `azurerm_role_assignment.${grant}`].sort(),
+      [`azurerm_federated_identity_credential.${fic}`, `azurerm_role_assignment.${grant}`, `azurerm_key_vault_secret.${secret}`].sort(),
     );
   });
 });

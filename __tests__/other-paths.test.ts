@@ -56,8 +56,10 @@ describe("CSI Secret Store driver", () => {
       usePodIdentity: "false",
       clientID: `\${azurerm_user_assigned_identity.${identity}.client_id}`,
       keyvaultName: `\${azurerm_key_vault.${kv}.name}`,
-      tenantId: `\${azurerm_key_vault.${kv}.tenant_id}`,
+      tenantID: `\${azurerm_key_vault.${kv}.tenant_id}`,
     });
+    // The provider reads tenantID; the other spelling is deprecated.
+    expect(m.spec.parameters).not.toHaveProperty("tenantId");
     const objects = YAML.parse(m.spec.parameters.objects).array.map((o: string) => YAML.parse(o));
     expect(objects).toEqual([
       { objectName: "db-password", objectAlias: "db", objectType: "secret", objectVersion: "0123456789abcdef0123456789abcdef" },
@@ -89,13 +91,21 @@ describe("CSI Secret Store driver", () => {
     expect(only(json, "azurerm_kubernetes_cluster").body.key_vault_secrets_provider.secret_rotation_enabled).toBe(true);
   });
 
-  test("in one stack, the SecretProviderClass waits for the deployer's cluster role", () => {
+  test("refuses a SecretProviderClass in the stack that creates the cluster, saying what to do", () => {
+    // kubernetes_manifest needs the CRD at plan time (terraform-provider-kubernetes manifest/provider/plan.go).
     const s = newStack();
     const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus", secretsStoreCsiDriver: true });
     workload(s, { issuer: aks }).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db" }] });
-    const json = synth(s);
-    const wait = all(json, "time_sleep").find((t) => t.body.triggers.role_assignment_id)!;
-    expect(only(json, "kubernetes_manifest").body.depends_on).toContain(`time_sleep.${wait.name}`);
+    expect(() => synth(s)).toThrow(
+      /addSecretProviderClass\("spc"\): the cluster test\/aks\/cluster is created in this same stack.*plan time.*AksWithOidc\.fromExisting.*kubernetesObjects: "manifests"/,
+    );
+  });
+
+  test("accepts a SecretProviderClass in manifests mode next to the cluster", () => {
+    const s = newStack();
+    const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus", secretsStoreCsiDriver: true });
+    workload(s, { issuer: aks, kubernetesObjects: "manifests" }).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db" }] });
+    expect(() => synth(s)).not.toThrow();
   });
 
   test("rejects an object version that is not a Key Vault version id", () => {

@@ -1,4 +1,8 @@
 // The MSAL walkthrough: an app image from ACR (AcrPull for the kubelet) reading a pinned secret version.
+//
+// The registry already exists and holds the image (the walkthrough pushes it with `az acr build`
+// before deploying): a registry created in the same apply would be empty when the pod pulls. The
+// pod names the registry's login server, so it starts only after the AcrPull grant.
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
@@ -11,7 +15,7 @@ export class AcrPinnedVersionExample extends TerraformStack {
     const cluster = AksWithOidc.fromExisting(this, "aks", { name: "wilab", resourceGroupName: "WorkloadIdentityRG" });
     cluster.kubernetesProvider(this, "kubernetes");
     const acr = new ContainerRegistryAccess(this, "acr", {
-      cluster, create: { name: "wilab12345", resourceGroupName: "WorkloadIdentityRG", location: "eastus" },
+      cluster, existing: { name: "wilab12345", resourceGroupName: "WorkloadIdentityRG" },
     });
     const vault = WorkloadKeyVault.fromExisting(this, "kv", {
       name: "wilab12345", resourceGroupName: "WorkloadIdentityRG", permissionModel: "access-policy",
@@ -26,7 +30,7 @@ export class AcrPinnedVersionExample extends TerraformStack {
     });
     demo.addPod("app", {
       name: "wi-kv-test",
-      containers: [{ name: "wi-kv-test", image: `${acr.loginServer}/wi-kv-test`, env: access.pinnedEnvironment() }],
+      containers: [{ name: "wi-kv-test", image: `${acr.loginServer}/wi-kv-test:latest`, env: access.pinnedEnvironment() }],
     });
   }
 }

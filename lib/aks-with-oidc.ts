@@ -25,12 +25,27 @@ export interface KubernetesAuthOptions {
    */
   readonly method?: "kubelogin" | "client-certificate";
   /**
-   * kubelogin's `--login` mode: `azurecli` reuses `az login`; `workloadidentity` suits CI runners
-   * with federated credentials (GitHub Actions OIDC); `spn` and `msi` read kubelogin's usual
-   * environment variables.
+   * kubelogin's `--login` mode:
+   * - `azurecli` reuses `az login` (a workstation; in CI after `azure/login`, but a federated
+   *   `az login` cannot refresh its 10-minute assertion, Azure/azure-cli#28708);
+   * - `workloadidentity` for CI with federated credentials: on GitHub Actions kubelogin requests
+   *   the job's OIDC token itself (`ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN`, needs
+   *   `permissions: id-token: write`); elsewhere it reads `AZURE_FEDERATED_TOKEN_FILE`;
+   * - `spn` for a service principal with a secret or certificate;
+   * - `msi` for a managed identity of the machine.
+   * (Azure/kubelogin v0.2.19 pkg/internal/token/options.go, provider.go.)
    * @default "azurecli"
    */
   readonly loginMode?: "azurecli" | "workloadidentity" | "spn" | "msi";
+  /**
+   * Pass `--use-azurerm-env-vars`, so that kubelogin reads the variables the azurerm provider
+   * already uses in CI – `ARM_CLIENT_ID`, `ARM_TENANT_ID`, `ARM_CLIENT_SECRET`,
+   * `ARM_CLIENT_CERTIFICATE_PATH` – instead of `AZURE_CLIENT_ID`/`AZURE_TENANT_ID`/… (without the
+   * flag kubelogin ignores `ARM_*`; with it, it ignores the `AZURE_*` client and tenant variables).
+   * Only for `spn` and `workloadidentity`.
+   * @default true for `spn` and `workloadidentity`
+   */
+  readonly useAzurermEnvVars?: boolean;
   /** The kubelogin executable. @default "kubelogin" (from PATH) */
   readonly kubeloginCommand?: string;
 }
@@ -49,6 +64,11 @@ export interface IAksCluster extends IOidcIssuer {
    * stack wait for it.
    */
   readonly kubernetesReady?: TerraformResource;
+  /**
+   * The resource that creates the cluster, when Terraform creates it (not for `fromExisting`):
+   * objects that need the cluster at plan time (`kubernetes_manifest`) cannot be in its stack.
+   */
+  readonly clusterResource?: TerraformResource;
   /** Object id of the kubelet identity (pulls images: the principal of AcrPull). */
   readonly kubeletObjectId: string;
   /** Provider settings (host, CA, credentials) for `@cdktf/provider-kubernetes`. */
@@ -67,6 +87,22 @@ export interface SystemNodePoolOptions {
   readonly zones?: string[];
   /** OS disk type. @default "Managed" */
   readonly osDiskType?: "Managed" | "Ephemeral";
+  /**
+   * Extra nodes during an upgrade (`upgrade_settings.max_surge`): a count ("1") or a percentage
+   * ("10%"). Always written: the block is Optional but not Computed in azurerm 4.55, and the read
+   * stores the API's value, so leaving it out makes every plan show a diff (azurerm
+   * internal/services/containers/kubernetes_nodepool.go; hashicorp/terraform-provider-azurerm#24020).
+   * @default "10%" (what AKS itself applies)
+   */
+  readonly maxSurge?: string;
+  /**
+   * Minutes to wait for a node to drain during an upgrade (`upgrade_settings.drain_timeout_in_minutes`).
+   * Always written: azurerm 4.55 forces a new cluster when the API's value is non-zero and the
+   * configuration has none (kubernetes_cluster_resource.go `ForceNewIfChange`;
+   * hashicorp/terraform-provider-azurerm#26568).
+   * @default 30 (AKS's default)
+   */
+  readonly drainTimeoutInMinutes?: number;
 }
 
 /** The Key Vault secrets provider add-on (Secrets Store CSI driver). */
@@ -111,7 +147,7 @@ export interface AksWithOidcProps {
   readonly grantDeployerClusterAdmin?: boolean;
   /**
    * How long to wait after the deployer's cluster role assignment before Kubernetes objects are
-   * created (role assignments take minutes to propagate). A Terraform duration.
+   * created (role assignments take minutes to propagate). A duration such as `90s` or `5m`.
    * @default "90s"
    */
   readonly rolePropagationDelay?: string;
@@ -149,6 +185,15 @@ function csiAddon(option: boolean | SecretsStoreCsiOptions | undefined) {
   return { secretRotationEnabled: o.rotationEnabled ?? true, secretRotationInterval: o.rotationInterval ?? "2m" };
 }
 
+/** `kubelogin get-token` arguments for `auth`. */
+export function kubeloginArgs(auth: KubernetesAuthOptions = {}): string[] {
+  const mode = auth.loginMode ?? "azurecli";
+  const args = ["get-token", "--login", mode, "--server-id", AKS_AAD_SERVER_APP_ID];
+  const readsClientVariables = mode === "spn" || mode === "workloadidentity";
+  if (readsClientVariables && (auth.useAzurermEnvVars ?? true)) args.push("--use-azurerm-env-vars");
+  return args;
+}
+
 type KubeConfig = { host: string; clusterCaCertificate: string; clientCertificate: string; clientKey: string };
 
 function kubernetesProviderFrom(kubeConfig: KubeConfig, kubeAdminConfig: KubeConfig, auth: KubernetesAuthOptions = {}): KubernetesProviderConfig {
@@ -172,7 +217,7 @@ function kubernetesProviderFrom(kubeConfig: KubeConfig, kubeAdminConfig: KubeCon
       {
         apiVersion: "client.authentication.k8s.io/v1beta1",
         command: auth.kubeloginCommand ?? "kubelogin",
-        args: ["get-token", "--login", auth.loginMode ?? "azurecli", "--server-id", AKS_AAD_SERVER_APP_ID],
+        args: kubeloginArgs(auth),
       },
     ],
   };
@@ -210,6 +255,7 @@ export class AksWithOidc extends Construct implements IAksCluster {
   public readonly deployerRoleAssignment?: RoleAssignment;
   public readonly kubernetesReady?: TerraformResource;
   public readonly kubeletObjectId: string;
+  public readonly clusterResource: TerraformResource;
 
   constructor(scope: Construct, id: string, props: AksWithOidcProps) {
     super(scope, id);
@@ -245,11 +291,13 @@ export class AksWithOidc extends Construct implements IAksCluster {
         zones: pool.zones,
         osDiskType: pool.osDiskType ?? "Managed",
         temporaryNameForRotation: "tmprotate",
+        upgradeSettings: { maxSurge: pool.maxSurge ?? "10%", drainTimeoutInMinutes: pool.drainTimeoutInMinutes ?? 30 },
       },
       keyVaultSecretsProvider: csiAddon(props.secretsStoreCsiDriver),
       tags: props.tags,
     });
 
+    this.clusterResource = this.cluster;
     this.clusterName = this.cluster.name;
     this.kubeletObjectId = this.cluster.kubeletIdentity.objectId;
     this.resourceGroupName = this.cluster.resourceGroupName;

@@ -3,6 +3,7 @@ import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registr
 import { DataAzurermContainerRegistry } from "@cdktf/provider-azurerm/lib/data-azurerm-container-registry";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { IAksCluster } from "./aks-with-oidc";
+import { registriesOf } from "./internal";
 import { validateContainerRegistryAccessProps } from "./validation";
 
 /** A new registry. */
@@ -41,7 +42,11 @@ export class ContainerRegistryAccess extends Construct {
   public readonly registryId: string;
   /** `<name>.azurecr.io`, when known (new or existing by name). */
   public readonly loginServer?: string;
-  /** The AcrPull role assignment. */
+  /**
+   * The AcrPull role assignment. Pods and deployments of this stack whose image names this
+   * registry's login server start after it automatically; for images named another way, call
+   * `workload.startAfter(acr.pull)`.
+   */
   public readonly pull: RoleAssignment;
 
   constructor(scope: Construct, id: string, props: ContainerRegistryAccessProps) {
@@ -73,5 +78,10 @@ export class ContainerRegistryAccess extends Construct {
       skipServicePrincipalAadCheck: true,
       description: "Lets the AKS kubelet identity pull images (az aks update --attach-acr).",
     });
+    // Pods whose image names this registry wait for the grant (see WorkloadBase).
+    const loginServers = [this.loginServer, props.existing && `${props.existing.name.toLowerCase()}.azurecr.io`].filter(
+      (s): s is string => typeof s === "string",
+    );
+    registriesOf(this).push({ loginServers, pull: this.pull, created: props.create !== undefined });
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Application } from "@cdktf/provider-azuread/lib/application";
 import { ServicePrincipal } from "@cdktf/provider-azuread/lib/service-principal";
 import { ApplicationFederatedIdentityCredential } from "@cdktf/provider-azuread/lib/application-federated-identity-credential";
-import { IOidcIssuer } from "./aks-with-oidc";
+import type { IAksCluster, IOidcIssuer } from "./aks-with-oidc";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
 import { defaultName } from "./federated-workload";
 import { addDependency } from "./internal";
@@ -108,6 +108,13 @@ export class FederatedApplicationWorkload extends WorkloadBase {
     log.count += 1;
 
     // A cluster outside Azure has no tenant of its own: name the application's tenant on the SA.
-    this.initKubernetes({ ...props, tenantId: props.tenantId ?? this.principal.tenantId }, this.federatedCredential, this.federatedCredential.id);
+    const fic = this.federatedCredential;
+    const cluster = typeof props.issuer === "string" ? undefined : (props.issuer as Partial<IAksCluster>);
+    this.initKubernetes(
+      { ...props, tenantId: props.tenantId ?? this.principal.tenantId },
+      fic,
+      { federated_credential_id: fic.id, issuer: fic.issuer, subject: fic.subject },
+      cluster,
+    );
   }
 }

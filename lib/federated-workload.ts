@@ -12,7 +12,8 @@ export interface FederatedWorkloadProps extends WorkloadKubernetesProps {
    * Who issues the service account tokens: an {@link AksWithOidc} (or `AksWithOidc.fromExisting`)
    * cluster, or any OIDC issuer URL (https, exactly as in the tokens' `iss` claim, including the
    * trailing slash). Prefer the cluster: a recreated cluster has a new issuer, and a reference to
-   * its attribute replaces the credential with it; a copied string does not.
+   * its attribute updates the credential to it (in place: azurerm 4.55 updates issuer and subject
+   * without replacing the credential); a copied string keeps trusting the old one.
    */
   readonly issuer: IOidcIssuer | string;
   /**
@@ -83,7 +84,8 @@ export class FederatedWorkload extends WorkloadBase {
       audience: TOKEN_EXCHANGE_AUDIENCE,
     });
 
-    const clusterReady = typeof props.issuer === "string" ? undefined : (props.issuer as Partial<IAksCluster>).kubernetesReady;
-    this.initKubernetes(props, this.federatedCredential, this.federatedCredential.id, clusterReady);
+    const cluster = typeof props.issuer === "string" ? undefined : (props.issuer as Partial<IAksCluster>);
+    const fic = this.federatedCredential;
+    this.initKubernetes(props, fic, { federated_credential_id: fic.id, issuer: fic.issuer, subject: fic.subject }, cluster);
   }
 }

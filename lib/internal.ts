@@ -69,3 +69,86 @@ export const constructCredentials = new WeakSet<IConstruct>();
  * by the constructs; the security pass treats role assignments to them as workload grants.
  */
 export const workloadPrincipals = new Set<string>();
+
+/** A value kept per Terraform stack, made on first use. */
+export function perStack<T>(make: () => T): (scope: IConstruct) => T {
+  const values = new WeakMap<TerraformStack, T>();
+  return (scope) => {
+    const stack = TerraformStack.of(scope);
+    let value = values.get(stack);
+    if (value === undefined) {
+      value = make();
+      values.set(stack, value);
+    }
+    return value;
+  };
+}
+
+/** A value kept per app (the construct tree's root), made on first use. */
+export function perApp<T>(make: () => T): (scope: IConstruct) => T {
+  const values = new WeakMap<IConstruct, T>();
+  return (scope) => {
+    const root = scope.node.root;
+    let value = values.get(root);
+    if (value === undefined) {
+      value = make();
+      values.set(root, value);
+    }
+    return value;
+  };
+}
+
+/** Something whose pods can be made to wait for a resource (a workload). */
+export interface Startable {
+  startAfter(resource: TerraformResource): void;
+}
+
+interface PrincipalReadiness {
+  readonly resources: TerraformResource[];
+  readonly workloads: Startable[];
+}
+
+const readinessOf = perStack(() => new Map<string, PrincipalReadiness>());
+
+function readiness(scope: IConstruct, principalId: string): PrincipalReadiness {
+  const map = readinessOf(scope);
+  let entry = map.get(principalId);
+  if (!entry) {
+    entry = { resources: [], workloads: [] };
+    map.set(principalId, entry);
+  }
+  return entry;
+}
+
+/**
+ * Registers `resources` (grants, secrets) that pods acting as `principalId` rely on: every workload
+ * of this stack with that principal – also those that share its identity and are made later –
+ * starts its pods after them. Keyed on principal_id as the constructs hold it (a token for an
+ * identity made here, the GUID for one given by attributes).
+ */
+export function principalNeeds(scope: IConstruct, principalId: string, resources: readonly TerraformResource[]): void {
+  const entry = readiness(scope, principalId);
+  for (const r of resources) {
+    entry.resources.push(r);
+    for (const w of entry.workloads) w.startAfter(r);
+  }
+}
+
+/** Registers a workload acting as `principalId`; it starts after everything registered for it. */
+export function principalWorkload(scope: IConstruct, principalId: string, workload: Startable): void {
+  const entry = readiness(scope, principalId);
+  entry.workloads.push(workload);
+  for (const r of entry.resources) workload.startAfter(r);
+}
+
+/** A registry attached with ContainerRegistryAccess: how images name it, and the pull grant. */
+export interface AttachedRegistry {
+  /** Login servers as images name them: the attribute (a token) and, when known, `<name>.azurecr.io`. */
+  readonly loginServers: string[];
+  readonly pull: TerraformResource;
+  /** The registry is created by this construct (empty on the first apply). */
+  readonly created: boolean;
+}
+
+/** Registries attached in a stack, for pods whose images come from them. */
+export const registriesOf = perStack((): AttachedRegistry[] => []);

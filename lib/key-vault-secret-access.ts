@@ -5,7 +5,7 @@ import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-acc
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_USER } from "./constants";
 import { IWorkloadPrincipal, WorkloadBase } from "./workload-base";
-import { addDependency } from "./internal";
+import { addDependency, principalNeeds } from "./internal";
 import { IWorkloadKeyVault, WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
 import { validateKeyVaultSecretAccessProps } from "./validation";
 
@@ -132,9 +132,11 @@ export class KeyVaultSecretAccess extends Construct {
       });
     }
 
-    if (props.workload instanceof WorkloadBase) {
-      for (const grant of this.grants) props.workload.startAfter(grant);
-    }
+    // Pods that act as this principal start after the grants and after the secrets exist: a
+    // vault-wide grant (access policy, or RBAC on the vault) does not depend on the secret, so
+    // without the secrets here a pod could start before its secret is written. Registered per
+    // principal, so every workload that shares the identity waits too, not only `props.workload`.
+    principalNeeds(this, identity.principalId, [...this.grants, ...Object.values(this.secrets)]);
   }
 
   private valueVariable(secretName: string): TerraformVariable {

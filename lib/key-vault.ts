@@ -7,7 +7,7 @@ import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-acc
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_OFFICER } from "./constants";
 import { propagationWait } from "./internal";
-import { validateWorkloadKeyVaultProps } from "./validation";
+import { validateExistingKeyVaultProps, validateWorkloadKeyVaultProps } from "./validation";
 
 /** How a vault authorizes data-plane access. */
 export type KeyVaultPermissionModel = "rbac" | "access-policy";
@@ -73,7 +73,7 @@ export interface WorkloadKeyVaultProps {
    * @default true
    */
   readonly grantDeployer?: boolean;
-  /** Wait after the deployer's grant before secrets are written. A Terraform duration. @default "90s" */
+  /** Wait after the deployer's grant before secrets are written. A duration such as `90s` or `5m`. @default "90s" */
   readonly rolePropagationDelay?: string;
   /** Tags. @default none */
   readonly tags?: Record<string, string>;
@@ -91,6 +91,7 @@ export class WorkloadKeyVault extends Construct implements IWorkloadKeyVault {
     props: { readonly name: string; readonly resourceGroupName: string; readonly permissionModel?: KeyVaultPermissionModel },
   ): IWorkloadKeyVault {
     const data = new DataAzurermKeyVault(scope, id, { name: props.name, resourceGroupName: props.resourceGroupName });
+    validateExistingKeyVaultProps(data, props);
     return {
       vaultId: data.id,
       vaultUri: data.vaultUri,

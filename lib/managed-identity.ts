@@ -1,11 +1,11 @@
-import { Fn } from "cdktf";
+import { Fn, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
-import { addDependency, constructCredentials, isUnresolved } from "./internal";
-import { validateFederatedCredential, validateManagedIdentityProps } from "./validation";
+import { addDependency, constructCredentials, isUnresolved, perApp } from "./internal";
+import { validateExistingIdentityProps, validateFederatedCredential, validateManagedIdentityProps } from "./validation";
 import type { IWorkloadPrincipal } from "./workload-base";
 
 /** A user-assigned managed identity that can hold federated credentials. */
@@ -74,7 +74,8 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
       name: props.name,
       resourceGroupName: props.resourceGroupName,
     });
-    identity.init(data.id, data.clientId, data.principalId, data.tenantId, props.resourceGroupName);
+    validateExistingIdentityProps(identity, props);
+    identity.init(data.id, data.clientId, data.principalId, data.tenantId, props.resourceGroupName, identityKey(props.resourceGroupName, props.name, data.id));
     return identity;
   }
 
@@ -82,7 +83,8 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
   public static fromAttributes(scope: Construct, id: string, attrs: ManagedIdentityAttributes): ManagedIdentity {
     const identity = new ManagedIdentity(scope, id);
     const rg = attrs.resourceGroupName ?? resourceGroupFromId(attrs.identityId);
-    identity.init(attrs.identityId, attrs.clientId, attrs.principalId, attrs.tenantId, rg);
+    const parsed = isUnresolved(attrs.identityId) ? undefined : /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(attrs.identityId);
+    identity.init(attrs.identityId, attrs.clientId, attrs.principalId, attrs.tenantId, rg, parsed ? identityKey(parsed[1], parsed[2], attrs.identityId) : attrs.identityId);
     return identity;
   }
 
@@ -94,13 +96,25 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
   public tenantId!: string;
   public resourceGroupName!: string;
   private readonly credentials: FederatedIdentityCredential[] = [];
-  /** issuer + subject pairs already trusted, for the uniqueness rule (a map, not a pairwise scan). */
-  private readonly trusted = new Set<string>();
+  /** Which Azure identity this is, when knowable at synth: objects with one key share one credential record. */
+  private azureKey!: string;
 
   constructor(scope: Construct, id: string, props?: ManagedIdentityProps) {
     super(scope, id);
     if (props) {
       validateManagedIdentityProps(this, props);
+      const key = identityKey(props.resourceGroupName, props.name, "");
+      const first = key && createdIdentities(this).get(key);
+      if (first) {
+        this.node.addValidation({
+          validate: () => [
+            `ManagedIdentity.name ${JSON.stringify(props.name)} in resource group ${JSON.stringify(props.resourceGroupName)} is already created by ${first}; ` +
+              "Azure would refuse the second create (the resource already exists) – share that identity object instead",
+          ],
+        });
+      } else if (key) {
+        createdIdentities(this).set(key, this.node.path);
+      }
       this.resource = new UserAssignedIdentity(this, "identity", {
         name: props.name,
         resourceGroupName: props.resourceGroupName,
@@ -108,11 +122,12 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
         tags: props.tags,
       });
       const r = this.resource;
-      this.init(r.id, r.clientId, r.principalId, r.tenantId, r.resourceGroupName);
+      this.init(r.id, r.clientId, r.principalId, r.tenantId, r.resourceGroupName, identityKey(props.resourceGroupName, props.name, r.id));
     }
   }
 
-  private init(identityId: string, clientId: string, principalId: string, tenantId: string, rg: string): void {
+  private init(identityId: string, clientId: string, principalId: string, tenantId: string, rg: string, azureKey: string): void {
+    this.azureKey = azureKey;
     this.identityId = identityId;
     this.clientId = clientId;
     this.principalId = principalId;
@@ -139,14 +154,49 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
       audience: [audience],
     });
     constructCredentials.add(credential);
-    validateFederatedCredential(credential, options, this.credentials.length, this.trusted);
+    // One record per Azure identity, however many objects (new, fromExisting, fromAttributes, in
+    // any stack of the app) refer to it: the 20-credential limit and issuer + subject uniqueness
+    // are Entra's, per identity.
+    const record = azureIdentities(this).get(this.azureKey) ?? newRecord(this.azureKey, azureIdentities(this));
+    validateFederatedCredential(credential, options, record.count, record.trusted);
+    record.count++;
     // Azure answers 409 ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity when
-    // two credentials of one identity are written at once: chain them.
-    const previous = this.credentials[this.credentials.length - 1];
+    // two credentials of one identity are written at once: chain them, across every object that
+    // names the identity in this stack (other stacks are applied one after another by cdktf deploy).
+    const stack = TerraformStack.of(credential);
+    const previous = record.lastInStack.get(stack);
     if (previous) addDependency(credential, previous);
+    record.lastInStack.set(stack, credential);
     this.credentials.push(credential);
     return credential;
   }
+}
+
+interface IdentityRecord {
+  count: number;
+  /** issuer + subject pairs already trusted, for the uniqueness rule (a set, not a pairwise scan). */
+  readonly trusted: Set<string>;
+  readonly lastInStack: WeakMap<TerraformStack, FederatedIdentityCredential>;
+}
+
+const azureIdentities = perApp(() => new Map<string, IdentityRecord>());
+/** Identities created by a ManagedIdentity construct, by key: the construct path. */
+const createdIdentities = perApp(() => new Map<string, string>());
+
+function newRecord(key: string, map: Map<string, IdentityRecord>): IdentityRecord {
+  const record: IdentityRecord = { count: 0, trusted: new Set(), lastInStack: new WeakMap() };
+  map.set(key, record);
+  return record;
+}
+
+/**
+ * `<resource group>/<name>`, lowercased (Azure resource names are case-insensitive), when both are
+ * known at synth; otherwise the id token, which is unique to this object. The subscription is not
+ * part of the key (it is rarely known at synth), so two identities of one name and resource group
+ * in different subscriptions of one app would be counted together.
+ */
+function identityKey(resourceGroupName: string, name: string, id: string): string {
+  return isUnresolved(resourceGroupName) || isUnresolved(name) ? id : `${resourceGroupName}/${name}`.toLowerCase();
 }
 
 function resourceGroupFromId(identityId: string): string {

@@ -73,6 +73,11 @@ export function validateAksWithOidcProps(scope: Construct, props: AksWithOidcPro
   p.check("AksWithOidc.systemNodePool.name", props.systemNodePool?.name, ...R.nodePoolName);
   p.check("AksWithOidc.systemNodePool.nodeCount", props.systemNodePool?.nodeCount, R.integerBetween(1, 1000));
   p.check("AksWithOidc.tenantId", props.tenantId, ...R.tenantId);
+  p.check("AksWithOidc.rolePropagationDelay", props.rolePropagationDelay, ...R.duration);
+  p.check("AksWithOidc.systemNodePool.maxSurge", props.systemNodePool?.maxSurge, R.matches(/^([1-9][0-9]*|[1-9][0-9]?%|100%)$/, 'a node count ("1") or a percentage from 1% to 100% ("10%")'));
+  p.check("AksWithOidc.systemNodePool.drainTimeoutInMinutes", props.systemNodePool?.drainTimeoutInMinutes, R.integerBetween(1, 1440));
+  const csi = typeof props.secretsStoreCsiDriver === "object" ? props.secretsStoreCsiDriver : undefined;
+  p.check("AksWithOidc.secretsStoreCsiDriver.rotationInterval", csi?.rotationInterval, ...R.duration);
   p.report(scope);
 }
 
@@ -80,6 +85,13 @@ export function validateExistingAksProps(scope: Construct, props: ExistingAksPro
   const p = new Problems();
   p.check("AksWithOidc.fromExisting name", props.name, ...R.aksClusterName);
   p.check("AksWithOidc.fromExisting resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.report(scope);
+}
+
+export function validateExistingIdentityProps(scope: Construct, props: { readonly name: string; readonly resourceGroupName: string }): void {
+  const p = new Problems();
+  p.check("ManagedIdentity.fromExisting name", props.name, ...R.identityName);
+  p.check("ManagedIdentity.fromExisting resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
   p.report(scope);
 }
 
@@ -142,7 +154,11 @@ export function validateFederatedApplicationProps(scope: Construct, props: Feder
 export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string): void {
   const p = new Problems();
   p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
-  p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain);
+  p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain, ...R.workloadServiceAccountName);
+  p.check("FederatedWorkload.propagationDelay", props.propagationDelay, ...R.duration);
+  if (props.createNamespace && R.BUILT_IN_NAMESPACES.includes(namespace)) {
+    p.add(`FederatedWorkload.createNamespace: namespace ${JSON.stringify(namespace)} exists in every cluster, so creating it fails with AlreadyExists; drop createNamespace`);
+  }
   // A literal issuer is checked with the federated credential (its path ends in /federated-credential).
   p.check("FederatedWorkload.tenantId", props.tenantId, ...R.tenantId);
   p.check("FederatedWorkload.tokenExpirationSeconds", props.tokenExpirationSeconds, ...R.tokenExpirationSeconds);
@@ -165,6 +181,11 @@ function checkTemplate(p: Problems, what: string, t: WorkloadPodTemplate): void 
   const names = new Set<string>();
   for (const c of t.containers) {
     p.check(`${what} container name`, c.name, ...R.dns1123Label);
+    p.check(`${what} container ${c.name} image`, c.image, ...R.imageReference);
+    for (const key of Object.keys(c.env ?? {})) p.check(`${what} container ${c.name} env name`, key, ...R.envVarName);
+    if (c.runAsNonRoot !== false && c.runAsUser === "0") {
+      p.add(`${what} container ${c.name} runAsUser "0" contradicts runAsNonRoot (default true): the kubelet refuses to start it; set runAsNonRoot: false or a non-zero user`);
+    }
     if (names.has(c.name)) p.add(`${what} container name ${JSON.stringify(c.name)} is used twice`);
     names.add(c.name);
   }
@@ -178,6 +199,15 @@ function checkTemplate(p: Problems, what: string, t: WorkloadPodTemplate): void 
   p.check(`${what} secretsStore.mountPath`, t.secretsStore?.mountPath, R.matches(/^\/\S*$/, "an absolute path"));
   p.check(`${what} proxySidecar.port`, t.proxySidecar?.port, R.integerBetween(1, 65535));
   p.checkLabels(`${what} labels`, t.labels);
+  for (const key of Object.keys(t.annotations ?? {})) p.check(`${what} annotations key`, key, ...R.labelKey);
+  (t.tolerations ?? []).forEach((x, i) => {
+    // core/v1 validation (ValidateTolerations): no value with Exists; tolerationSeconds only with NoExecute.
+    if (x.operator === "Exists" && x.value) p.add(`${what} tolerations[${i}] has operator "Exists" and a value; the API server rejects a value with Exists`);
+    if (x.tolerationSeconds !== undefined && x.effect !== "NoExecute") {
+      p.add(`${what} tolerations[${i}] has tolerationSeconds without effect "NoExecute"; the API server rejects that`);
+    }
+    p.check(`${what} tolerations[${i}].tolerationSeconds`, x.tolerationSeconds, R.matches(/^-?[0-9]+$/, "an integer number of seconds"));
+  });
   const virtual = virtualNodeReason(t.nodeSelector, t.tolerations);
   if (virtual) p.add(`${what} would run on AKS virtual nodes (${virtual}); virtual nodes do not support workload identity`);
 }
@@ -214,6 +244,13 @@ export function validateSecretProviderClassProps(scope: Construct, id: string, p
   p.report(scope);
 }
 
+export function validateExistingKeyVaultProps(scope: Construct, props: { readonly name: string; readonly resourceGroupName: string }): void {
+  const p = new Problems();
+  p.check("WorkloadKeyVault.fromExisting name", props.name, ...R.keyVaultName);
+  p.check("WorkloadKeyVault.fromExisting resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.report(scope);
+}
+
 export function validateWorkloadKeyVaultProps(scope: Construct, props: WorkloadKeyVaultProps): void {
   const p = new Problems();
   p.check("WorkloadKeyVault.name", props.name, ...R.keyVaultName);
@@ -221,6 +258,7 @@ export function validateWorkloadKeyVaultProps(scope: Construct, props: WorkloadK
   p.check("WorkloadKeyVault.location", props.location, R.knownRegion(regionSettings(scope)));
   p.check("WorkloadKeyVault.tenantId", props.tenantId, ...R.tenantId);
   p.check("WorkloadKeyVault.softDeleteRetentionDays", props.softDeleteRetentionDays, R.integerBetween(7, 90));
+  p.check("WorkloadKeyVault.rolePropagationDelay", props.rolePropagationDelay, ...R.duration);
   p.report(scope);
 }
 

@@ -1,4 +1,4 @@
-import { TerraformProvider, TerraformResource } from "cdktf";
+import { Annotations, DataResource, TerraformProvider, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
@@ -6,9 +6,9 @@ import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import type { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION, USE_LABEL } from "./constants";
+import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "./constants";
 import { GitOpsManifests, ManifestObject } from "./gitops";
-import { addDependency, propagationWait, workloadPrincipals } from "./internal";
+import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, workloadPrincipals } from "./internal";
 import {
   manifestPodMetadata,
   manifestPodSpec,
@@ -18,8 +18,10 @@ import {
   prune,
   WorkloadDeploymentProps,
   WorkloadPodProps,
+  WorkloadPodTemplate,
 } from "./kubernetes-objects";
 import type { IWorkloadKeyVault } from "./key-vault";
+import type { IAksCluster } from "./aks-with-oidc";
 import { validateDeploymentProps, validatePodProps, validateSecretProviderClassProps } from "./validation";
 
 /** Anything a Key Vault grant can be given to: a managed identity or an application's service principal. */
@@ -54,7 +56,8 @@ export interface WorkloadKubernetesProps {
   /**
    * How long pods wait after the federated credential (and anything added with
    * `startAfter`) before they start: a new credential takes seconds to propagate and early token
-   * requests fail. A Terraform duration.
+   * requests fail. A duration such as `30s` or `2m` (Go duration syntax, as `time_sleep` reads it).
+   * The wait runs again when the credential's issuer or subject changes.
    * @default "30s"
    */
   readonly propagationDelay?: string;
@@ -137,6 +140,8 @@ export abstract class WorkloadBase extends Construct {
   private readonly created: TerraformResource[] = [];
   private hint = "";
   private clusterReady?: TerraformResource;
+  private clusterResource?: TerraformResource;
+  private objects!: ClusterObjects;
 
   protected constructor(scope: Construct, id: string, props: WorkloadKubernetesProps) {
     super(scope, id);
@@ -146,15 +151,20 @@ export abstract class WorkloadBase extends Construct {
     this.kubernetesObjects = props.kubernetesObjects ?? "terraform";
   }
 
-  /** Creates the namespace and the annotated service account; called by subclasses once the principal exists. */
+  /**
+   * Creates the namespace and the annotated service account; called by subclasses once the
+   * principal exists. `trust` holds the credential's id, issuer and subject: the propagation wait
+   * runs again when any of them changes (issuer and subject are updated in place, keeping the id).
+   */
   protected initKubernetes(
     props: WorkloadKubernetesProps,
     credential: TerraformResource,
-    credentialId: string,
-    clusterReady?: TerraformResource,
+    trust: Record<string, string>,
+    cluster?: Partial<IAksCluster>,
   ): void {
     this.provider = props.kubernetesProvider;
-    this.clusterReady = clusterReady;
+    this.clusterReady = cluster?.kubernetesReady;
+    this.clusterResource = cluster?.clusterResource;
     workloadPrincipals.add(this.principal.principalId);
     this.hint = `${this.namespaceName}_${this.serviceAccountName}`;
     const annotations: Record<string, string> = {
@@ -163,34 +173,44 @@ export abstract class WorkloadBase extends Construct {
     };
     if (props.tenantId !== undefined) annotations[TENANT_ID_ANNOTATION] = props.tenantId;
     if (props.tokenExpirationSeconds !== undefined) annotations[TOKEN_EXPIRATION_ANNOTATION] = String(props.tokenExpirationSeconds);
-    const labels = { ...props.serviceAccountLabels, [USE_LABEL]: "true" };
+    // No `azure.workload.identity/use` label on the service account: the webhook selects pods by
+    // that label (its MutatingWebhookConfiguration's objectSelector), never service accounts.
+    const labels = props.serviceAccountLabels;
 
-    if (this.kubernetesObjects === "manifests") {
-      this.manifests = GitOpsManifests.of(this, props.manifestsDirectory);
+    if (this.kubernetesObjects === "manifests") this.manifests = GitOpsManifests.of(this, props.manifestsDirectory);
+    this.objects = clusterObjectsOf(this).for(this.manifests ? `manifests:${this.manifests.directory}` : this.provider ?? "default");
+    if (props.createNamespace) this.objects.claim("Namespace", "", this.namespaceName, this.node.path, "createNamespace", this);
+    this.objects.claim("ServiceAccount", this.namespaceName, this.serviceAccountName, this.node.path, "serviceAccountName", this);
+
+    if (this.manifests) {
       if (props.createNamespace) {
         this.manifests.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: this.namespaceName } }, this.hint);
       }
       this.manifests.add(
-        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: this.serviceAccountName, namespace: this.namespaceName, labels, annotations } },
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: prune({ name: this.serviceAccountName, namespace: this.namespaceName, labels, annotations }) },
         this.hint,
       );
       return;
     }
 
-    let namespaceRef = this.namespaceName;
     if (props.createNamespace) {
       this.namespace = new NamespaceV1(this, "namespace", { provider: this.provider, metadata: { name: this.namespaceName } });
-      if (clusterReady) addDependency(this.namespace, clusterReady);
-      namespaceRef = this.namespace.metadata.name;
+      if (this.clusterReady) addDependency(this.namespace, this.clusterReady);
+      this.objects.namespaceCreated(this.namespaceName, this.namespace);
     }
+    // A reference to the namespace resource when this stack creates it (so it is created first);
+    // a workload made before the namespace's creator is ordered after it through depends_on.
+    const namespace = this.objects.createdNamespace(this.namespaceName);
     this.serviceAccount = new ServiceAccountV1(this, "service-account", {
       provider: this.provider,
-      metadata: { name: this.serviceAccountName, namespace: namespaceRef, labels, annotations },
+      metadata: { name: this.serviceAccountName, namespace: namespace?.metadata.name ?? this.namespaceName, labels, annotations },
     });
-    if (clusterReady) addDependency(this.serviceAccount, clusterReady);
-    this.propagation = propagationWait(this, "credential-propagation", props.propagationDelay ?? "30s", [credential], {
-      federated_credential_id: credentialId,
-    });
+    if (this.clusterReady) addDependency(this.serviceAccount, this.clusterReady);
+    if (!namespace) this.objects.needsNamespace(this.namespaceName, this.serviceAccount);
+    this.propagation = propagationWait(this, "credential-propagation", props.propagationDelay ?? "30s", [credential], trust);
+    // Grants and secrets registered for this principal (by any KeyVaultSecretAccess, also one made
+    // for another workload that shares the identity) delay this workload's pods too.
+    principalWorkload(this, this.principal.principalId, this);
   }
 
   /**
@@ -205,6 +225,26 @@ export abstract class WorkloadBase extends Construct {
   /** The pods and deployments created through this workload (terraform mode). */
   public get workloadPods(): readonly TerraformResource[] {
     return this.created;
+  }
+
+  /**
+   * Images from a registry attached with {@link ContainerRegistryAccess} in this stack: the pods
+   * wait for its AcrPull grant (kubelet pulls fail until it has propagated). A registry created in
+   * this stack is empty on the first apply, so that is a warning.
+   */
+  private waitForRegistries(resource: TerraformResource, template: WorkloadPodTemplate, what: string): void {
+    for (const registry of registriesOf(this)) {
+      for (const c of template.containers) {
+        if (!registry.loginServers.some((server) => c.image.includes(server))) continue;
+        this.startAfter(registry.pull);
+        if (registry.created && sameStack(registry.pull, this)) {
+          Annotations.of(resource).addWarning(
+            `${what} container ${c.name} pulls ${c.image} from a registry created in the same stack: it is empty on the first apply, ` +
+              "so the pull fails until an image is pushed. Push the image before the pods start (a second stack), or use ContainerRegistryAccess existing",
+          );
+        }
+      }
+    }
   }
 
   private context(selectorLabels?: Record<string, string>): PodContext {
@@ -222,6 +262,7 @@ export abstract class WorkloadBase extends Construct {
    */
   public addPod(id: string, props: WorkloadPodProps): WorkloadObject<PodV1> {
     validatePodProps(this, id, props);
+    this.objects.claim("Pod", this.namespaceName, props.name, `${this.node.path}/${id}`, `pod ${id} name`, this);
     const ctx = this.context();
     const restart = props.restartPolicy ?? "Always";
     if (this.manifests) {
@@ -234,13 +275,31 @@ export abstract class WorkloadBase extends Construct {
       this.manifests.add(object, this.hint);
       return { name: props.name, manifest: object };
     }
+    const spec = providerPodSpec(props, ctx, restart);
+    // The webhook mutates every labelled pod on create: AZURE_CLIENT_ID, AZURE_TENANT_ID,
+    // AZURE_FEDERATED_TOKEN_FILE and AZURE_AUTHORITY_HOST in each container's env, the projected
+    // volume azure-identity-token and its volume_mount (azure-workload-identity
+    // pkg/webhook/webhook.go), plus a sidecar and an init container when the proxy is asked for.
+    // The kubernetes provider reads all of it back into state, and container env / volume_mount are
+    // ForceNew on kubernetes_pod_v1 (terraform-provider-kubernetes v2.38.0
+    // kubernetes/schema_container.go; structures_container.go skips only kube-api-access volumes):
+    // without this, every plan replaces the pod. So the pod ignores changes to its whole spec, and a
+    // terraform_data that holds the spec as configured replaces the pod whenever that changes: what
+    // the user changes still rolls out, what the webhook adds never diffs. Trade-off: drift made
+    // outside Terraform in the spec (only image and tolerations can be edited on a live pod) is not
+    // corrected; replace the pod with `terraform apply -replace` for that.
+    const specHash = new DataResource(this, `${id}-spec`, { triggersReplace: { spec } });
     const pod = new PodV1(this, id, {
       provider: this.provider,
       metadata: providerPodMetadata(props, ctx, props.name, this.serviceAccount!.metadata.namespace),
-      spec: providerPodSpec(props, ctx, restart),
+      spec,
       dependsOn: [this.propagation!],
+      // A plain address: cdktf renders a construct given here as "${terraform_data.x}", which
+      // Terraform 1.11 rejects in JSON ("Invalid character"); "terraform_data.x" is accepted.
+      lifecycle: { ignoreChanges: ["spec"], replaceTriggeredBy: [`${specHash.terraformResourceType}.${specHash.friendlyUniqueId}`] },
     });
     this.created.push(pod);
+    this.waitForRegistries(pod, props, `pod ${id}`);
     return { name: props.name, resource: pod };
   }
 
@@ -250,6 +309,7 @@ export abstract class WorkloadBase extends Construct {
    */
   public addDeployment(id: string, props: WorkloadDeploymentProps): WorkloadObject<DeploymentV1> {
     validateDeploymentProps(this, id, props);
+    this.objects.claim("Deployment", this.namespaceName, props.name, `${this.node.path}/${id}`, `deployment ${id} name`, this);
     const selector = { app: props.name };
     const ctx = this.context(selector);
     if (this.manifests) {
@@ -269,6 +329,8 @@ export abstract class WorkloadBase extends Construct {
       this.manifests.add(prune(object), this.hint);
       return { name: props.name, manifest: object };
     }
+    // Deployments are not mutated (the webhook's MutatingWebhookConfiguration matches pods only),
+    // so their template reads back as written and needs no ignore_changes.
     // Loaded on first use: an app without deployments does not pay for the provider module.
     const { DeploymentV1 } = require("@cdktf/provider-kubernetes/lib/deployment-v1") as typeof import("@cdktf/provider-kubernetes/lib/deployment-v1");
     const deployment = new DeploymentV1(this, id, {
@@ -282,6 +344,7 @@ export abstract class WorkloadBase extends Construct {
       dependsOn: [this.propagation!],
     });
     this.created.push(deployment);
+    this.waitForRegistries(deployment, props, `deployment ${id}`);
     return { name: props.name, resource: deployment };
   }
 
@@ -293,6 +356,21 @@ export abstract class WorkloadBase extends Construct {
    */
   public addSecretProviderClass(id: string, props: SecretProviderClassProps): WorkloadObject<Manifest> {
     validateSecretProviderClassProps(this, id, props);
+    this.objects.claim("SecretProviderClass", this.namespaceName, props.name, `${this.node.path}/${id}`, `SecretProviderClass ${id} name`, this);
+    if (!this.manifests && this.clusterResource && sameStack(this.clusterResource, this)) {
+      // kubernetes_manifest reads the CRD's schema from the API server at plan time
+      // (terraform-provider-kubernetes manifest/provider/plan.go; docs/resources/manifest.md: "the
+      // cluster must be reachable at plan time"): with the cluster created in this same stack the
+      // first plan cannot succeed.
+      this.node.addValidation({
+        validate: () => [
+          `addSecretProviderClass(${JSON.stringify(id)}): the cluster ${this.clusterResource!.node.path} is created in this same stack, ` +
+            "but kubernetes_manifest needs the cluster and its SecretProviderClass CRD at plan time, so the first plan would fail. " +
+            "Put the workload in a second stack that reads the cluster with AksWithOidc.fromExisting (cdktf deploy applies the stacks in order), " +
+            'or use kubernetesObjects: "manifests"',
+        ],
+      });
+    }
     const YAML = require("yaml") as typeof import("yaml");
     const objects = YAML.stringify(
       {
@@ -312,7 +390,9 @@ export abstract class WorkloadBase extends Construct {
           usePodIdentity: "false",
           clientID: this.principal.clientId,
           keyvaultName: props.vault.vaultName,
-          tenantId: props.tenantId ?? props.vault.tenantId,
+          // The Azure provider reads `tenantID` (`tenantId` is its deprecated spelling: it logs a
+          // warning; secrets-store-csi-driver-provider-azure pkg/provider/provider.go).
+          tenantID: props.tenantId ?? props.vault.tenantId,
           objects,
         },
       },
@@ -323,8 +403,69 @@ export abstract class WorkloadBase extends Construct {
     }
     const { Manifest } = require("@cdktf/provider-kubernetes/lib/manifest") as typeof import("@cdktf/provider-kubernetes/lib/manifest");
     const spc = new Manifest(this, id, { provider: this.provider, manifest: object as any });
-    if (this.namespace) addDependency(spc, this.namespace);
-    if (this.clusterReady) addDependency(spc, this.clusterReady);
+    this.objects.needsNamespace(this.namespaceName, spc);
     return { name: props.name, resource: spc };
   }
 }
+
+/**
+ * The Kubernetes objects the workloads of one stack create through one provider (one cluster), or
+ * into one GitOps directory. Two creates of one object fail at apply with AlreadyExists, so the
+ * second claim is a synth error naming both; objects in a namespace another workload creates are
+ * ordered after that namespace, whichever workload was constructed first.
+ */
+class ClusterObjects {
+  private readonly owners = new Map<string, string>();
+  private readonly namespaces = new Map<string, NamespaceV1>();
+  private readonly waiting = new Map<string, TerraformResource[]>();
+
+  /** Records that `path` creates `kind` `namespace/name`; a second creator is an error on `scope`. */
+  public claim(kind: string, namespace: string, name: string, path: string, prop: string, scope: Construct): void {
+    const key = `${kind}/${namespace}/${name}`;
+    const first = this.owners.get(key);
+    if (first === undefined) {
+      this.owners.set(key, path);
+      return;
+    }
+    const what = namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+    scope.node.addValidation({
+      validate: () => [
+        `${prop}: ${what} is already created by ${first}; creating it twice fails at apply with AlreadyExists` +
+          (kind === "Namespace" ? " – set createNamespace on one workload only (the others are ordered after it)" : " – give it another name"),
+      ],
+    });
+  }
+
+  public createdNamespace(name: string): NamespaceV1 | undefined {
+    return this.namespaces.get(name);
+  }
+
+  public namespaceCreated(name: string, namespace: NamespaceV1): void {
+    this.namespaces.set(name, namespace);
+    for (const r of this.waiting.get(name) ?? []) addDependency(r, namespace);
+    this.waiting.delete(name);
+  }
+
+  /** Orders `resource` after the namespace, when a workload of this stack creates it (now or later). */
+  public needsNamespace(name: string, resource: TerraformResource): void {
+    const namespace = this.namespaces.get(name);
+    if (namespace) {
+      addDependency(resource, namespace);
+      return;
+    }
+    const list = this.waiting.get(name) ?? [];
+    list.push(resource);
+    this.waiting.set(name, list);
+  }
+}
+
+const clusterObjectsOf = perStack(() => {
+  const byTarget = new Map<unknown, ClusterObjects>();
+  return {
+    for(target: unknown): ClusterObjects {
+      let found = byTarget.get(target);
+      if (!found) byTarget.set(target, (found = new ClusterObjects()));
+      return found;
+    },
+  };
+});

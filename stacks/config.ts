@@ -24,6 +24,7 @@ export interface AppConfig {
   readonly keyVaultGrantScope: "secret" | "vault";
   readonly kubernetesAuth: "kubelogin" | "client-certificate";
   readonly kubeloginMode: "azurecli" | "workloadidentity" | "spn" | "msi";
+  readonly kubeloginEnvironment: "azurerm" | "azure";
   readonly aksLocalAccounts: "disabled" | "enabled";
   readonly aksSecretsStoreCsi: "off" | "on";
   readonly credentialPropagationSeconds: number;
@@ -65,7 +66,8 @@ export const SETTINGS: readonly Setting[] = [
   { name: "KEYVAULT_PERMISSION_MODEL", field: "keyVaultPermissionModel", default: "rbac", description: "`rbac` (Key Vault Secrets User) or `access-policy` (get on secrets)", choices: ["rbac", "access-policy"] },
   { name: "KEYVAULT_GRANT_SCOPE", field: "keyVaultGrantScope", default: undefined, description: "`secret` or `vault`; default `secret` for RBAC, `vault` for access policies", choices: ["secret", "vault"] },
   { name: "K8S_AUTH", field: "kubernetesAuth", default: "kubelogin", description: "How the Kubernetes provider signs in: `kubelogin` (Azure AD) or `client-certificate` (local accounts)", choices: ["kubelogin", "client-certificate"] },
-  { name: "KUBELOGIN_MODE", field: "kubeloginMode", default: "azurecli", description: "kubelogin `--login` mode", choices: ["azurecli", "workloadidentity", "spn", "msi"] },
+  { name: "KUBELOGIN_MODE", field: "kubeloginMode", default: "azurecli", description: "kubelogin `--login` mode: `azurecli` (workstation), `workloadidentity` (CI with OIDC, e.g. GitHub Actions), `spn`, `msi`", choices: ["azurecli", "workloadidentity", "spn", "msi"] },
+  { name: "KUBELOGIN_ENV", field: "kubeloginEnvironment", default: "azurerm", description: "Which variables kubelogin's `spn`/`workloadidentity` modes read: `azurerm` (`ARM_CLIENT_ID`, `ARM_TENANT_ID`, … as the azurerm provider; `--use-azurerm-env-vars`) or `azure` (`AZURE_CLIENT_ID`, `AZURE_TENANT_ID`, …)", choices: ["azurerm", "azure"] },
   { name: "AKS_LOCAL_ACCOUNTS", field: "aksLocalAccounts", default: "disabled", description: "`disabled` (Azure AD only) or `enabled` (needed by K8S_AUTH=client-certificate)", choices: ["disabled", "enabled"] },
   { name: "AKS_SECRETS_STORE_CSI", field: "aksSecretsStoreCsi", default: "off", description: "`on` enables the Key Vault secrets provider add-on (Secrets Store CSI driver)", choices: ["off", "on"] },
   { name: "FIC_PROPAGATION_SECONDS", field: "credentialPropagationSeconds", default: "30", description: "Wait after the federated credential before the pod starts", integer: { min: 0, max: 3600 } },

@@ -17,7 +17,11 @@ export class SingleStack extends TerraformStack {
     const { resourceGroup, cluster, vault } = addPlatform(this, config);
     const provider =
       config.kubernetesObjects === "terraform"
-        ? cluster.kubernetesProvider(this, "kubernetes", { method: config.kubernetesAuth, loginMode: config.kubeloginMode })
+        ? cluster.kubernetesProvider(this, "kubernetes", {
+          method: config.kubernetesAuth,
+          loginMode: config.kubeloginMode,
+          useAzurermEnvVars: config.kubeloginEnvironment === "azurerm",
+        })
         : undefined;
     addWorkload(this, config, cluster, vault, resourceGroup.name, provider);
   }

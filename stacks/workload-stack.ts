@@ -6,6 +6,7 @@ import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 // Modules, not the package index: the app loads only what it uses (see README, Performance).
 import { AksWithOidc, IAksCluster } from "../lib/aks-with-oidc";
 import { SAMPLE_IMAGE } from "../lib/constants";
+import { BUILT_IN_NAMESPACES } from "../lib/guardrails/rules";
 import { FederatedWorkload } from "../lib/federated-workload";
 import { IWorkloadKeyVault } from "../lib/key-vault";
 import { KeyVaultSecretAccess } from "../lib/key-vault-secret-access";
@@ -32,7 +33,11 @@ export class WorkloadStack extends TerraformStack {
       resourceGroupName: platform.cluster.resourceGroupName,
     });
     if (config.kubernetesObjects === "terraform") {
-      cluster.kubernetesProvider(this, "kubernetes", { method: config.kubernetesAuth, loginMode: config.kubeloginMode });
+      cluster.kubernetesProvider(this, "kubernetes", {
+          method: config.kubernetesAuth,
+          loginMode: config.kubeloginMode,
+          useAzurermEnvVars: config.kubeloginEnvironment === "azurerm",
+        });
     }
     const parts = addWorkload(this, config, cluster, platform.vault, platform.resourceGroup.name);
     this.workload = parts.workload;
@@ -53,7 +58,8 @@ export function addWorkload(
   const workload = new FederatedWorkload(scope, "workload", {
     issuer: cluster,
     namespace: config.serviceAccountNamespace,
-    createNamespace: config.serviceAccountNamespace !== "default",
+    // Namespaces every cluster has cannot be created (AlreadyExists); any other is created.
+    createNamespace: !BUILT_IN_NAMESPACES.includes(config.serviceAccountNamespace),
     serviceAccountName: config.serviceAccountName,
     identityName: config.userAssignedIdentityName,
     resourceGroupName,

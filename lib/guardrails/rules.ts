@@ -82,6 +82,21 @@ const at600 = lengthBetween(1, 600);
 const noWildcard: Rule = (v) => (v.includes("*") ? "must not contain wildcards: Entra matches issuer and subject exactly" : undefined);
 
 /**
+ * AKS issuers (`https://<region>.oic.prod-aks.azure.com/<tenant>/<guid>/`, and the older
+ * `https://oidc.prod-aks.azure.com/<guid>/`) end with a slash, and so does the `iss` claim of every
+ * token the cluster signs. Entra compares issuers byte for byte, so a hand-copied AKS issuer without
+ * the slash fails every exchange (AADSTS700211 / AADSTS70021). Other issuers are left as given:
+ * many (EKS, GKE, GitHub) have no trailing slash.
+ */
+const aksIssuerTrailingSlash: Rule = (v) => {
+  const m = /^https:\/\/([^/]+)(\/.*)?$/.exec(v);
+  if (!m || !/(^|\.)oic\.prod-aks\.azure\.com$|^oidc\.prod-aks\.azure\.com$/i.test(m[1])) return undefined;
+  return v.endsWith("/")
+    ? undefined
+    : "must end with '/': AKS issuers do, tokens carry the slash in their iss claim, and Entra matches it exactly (AADSTS700211); better, pass the cluster instead of a string";
+};
+
+/**
  * Issuer URL: https, at most 600 characters, no whitespace, no wildcard. Matching is exact and
  * case-sensitive (AADSTS70021 otherwise), so prefer the cluster attribute to a typed string.
  */
@@ -91,10 +106,40 @@ export const issuerUrl: readonly Rule[] = [
   at600,
   noWildcard,
   matches(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "an https:// URL with no spaces, query or fragment (federated credential issuer)"),
+  aksIssuerTrailingSlash,
 ];
 
-/** Any federated subject: at most 600 characters, no wildcard. */
-export const subject: readonly Rule[] = [nonEmpty, noSurroundingWhitespace, at600, noWildcard];
+/** Edit distance (Levenshtein), for "looks like a misspelling of". */
+export function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+const KUBERNETES_SUBJECT_PREFIX = "system:serviceaccount";
+
+/**
+ * A subject that looks like a Kubernetes service-account subject but is spelled differently
+ * (`system:serviceacount:…`, `System:ServiceAccount:…`, the group `system:serviceaccounts:…`):
+ * no Kubernetes token carries it, so the credential can never match.
+ */
+const notMisspelledKubernetesSubject: Rule = (v) => {
+  const head = v.split(":").slice(0, 2).join(":");
+  if (head === KUBERNETES_SUBJECT_PREFIX || v.split(":").length < 3) return undefined;
+  return editDistance(head.toLowerCase(), KUBERNETES_SUBJECT_PREFIX) <= 3
+    ? `looks like a Kubernetes service account subject but starts with ${JSON.stringify(head)}; ` +
+        "Kubernetes tokens carry exactly system:serviceaccount:<namespace>:<service account>"
+    : undefined;
+};
+
+/** Any federated subject: at most 600 characters, no wildcard, not a misspelled Kubernetes subject. */
+export const subject: readonly Rule[] = [nonEmpty, noSurroundingWhitespace, at600, noWildcard, notMisspelledKubernetesSubject];
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -168,6 +213,50 @@ export const dns1123Subdomain: readonly Rule[] = [
 export const workloadNamespace: readonly Rule[] = [
   ...dns1123Label,
   (v) => (v === "kube-system" ? "is ignored by the workload identity webhook: pods there never get a token" : undefined),
+];
+
+/**
+ * Namespaces every cluster has: creating one fails with AlreadyExists (the kubernetes provider's
+ * `kubernetes_namespace_v1` create is a plain POST). `default` and `kube-public` can hold workloads;
+ * `kube-system` cannot (see {@link workloadNamespace}).
+ */
+export const BUILT_IN_NAMESPACES: readonly string[] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/**
+ * Every namespace has a service account named `default`, so `kubernetes_service_account_v1` named
+ * `default` fails with AlreadyExists; and federating it would give the identity to every pod of
+ * the namespace that names no service account.
+ */
+export const workloadServiceAccountName: readonly Rule[] = [
+  (v) =>
+    v === "default"
+      ? "already exists in every namespace (creating it fails with AlreadyExists) and is used by every pod that names no service account; use a dedicated service account"
+      : undefined,
+];
+
+/**
+ * Environment variable names: the API server rejects an empty name and one containing '=' (core/v1
+ * validation; since Kubernetes 1.32 `RelaxedEnvironmentVariableValidation` is on by default and
+ * allows any other printable ASCII; older clusters allow only `[-._a-zA-Z][-._a-zA-Z0-9]*`).
+ */
+export const envVarName: readonly Rule[] = [
+  lengthBetween(1, 1024),
+  matches(/^[!-<>-~]+$/, "printable ASCII without spaces or '=' (environment variable name)"),
+];
+
+/**
+ * A duration as `time_sleep.create_duration` accepts it: one number and one unit, `ms`, `s`, `m` or
+ * `h` (terraform-provider-time v0.13.1 internal/provider/resource_time_sleep.go validates
+ * `^[0-9]+(\.[0-9]+)?(ms|s|m|h)$`; compound values such as `1m30s` fail `terraform validate`).
+ */
+export const duration: readonly Rule[] = [
+  matches(/^[0-9]+(\.[0-9]+)?(ms|s|m|h)$/, 'one number and one unit, such as "30s", "90s" or "2m" (ms, s, m or h; not "1m30s")'),
+];
+
+/** A container image reference: not empty, no whitespace (the API server rejects those). */
+export const imageReference: readonly Rule[] = [
+  nonEmpty,
+  matches(/^\S+$/, "an image reference without whitespace, e.g. ghcr.io/org/app:1.2.3"),
 ];
 
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
