@@ -5,7 +5,7 @@ import * as path from "path";
 import { App } from "cdktf";
 import { FederatedWorkload } from "../lib";
 import { buildModel, loadSynthOutput } from "../lib/review/model";
-import { diffModels, mermaidOf, renderReview } from "../lib/review/render";
+import { diffModels, mermaidOf, renderReview, sharedAccessText } from "../lib/review/render";
 import { main } from "../lib/review/cli";
 import { buildApp, WorkloadStack } from "../stacks";
 import { AppRegistrationExample } from "../examples/app-registration";
@@ -270,6 +270,127 @@ describe("review of a hand-written stack", () => {
     expect(c.serviceAccount?.clientIdentity?.label).toBe("application wi-payments-api");
     expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "secret db-password in vault kv-payments" });
     expect(c.problems).toEqual([]);
+  });
+});
+
+describe("review of shared identities", () => {
+  /** The default app plus a second workload, batch/reporter, federated with the same identity. */
+  const shareIdentity = (env: Record<string, string> = {}) =>
+    synthDir(env, (app) => {
+      const ws = app.node.findChild("workload") as WorkloadStack;
+      new FederatedWorkload(ws, "second", { issuer: "https://issuer.example.com/", namespace: "batch", serviceAccountName: "reporter", identity: ws.workload.identity });
+    });
+  const sharedDir = shareIdentity();
+  const shared = model(sharedDir);
+  /** The shared app with batch/reporter's propagation wait depending on the Key Vault grant, or not. */
+  const reporterWaits = (waits: boolean) =>
+    edited(sharedDir, "workload", (json) => {
+      const grant = `azurerm_role_assignment.${Object.keys(json.resource.azurerm_role_assignment)[0]}`;
+      for (const [name, sleep] of Object.entries<any>(json.resource.time_sleep)) {
+        if (!name.startsWith("second_")) continue;
+        sleep.depends_on = [...sleep.depends_on.filter((d: string) => d !== grant), ...(waits ? [grant] : [])];
+      }
+    });
+  const reporterGets = "batch/reporter gets Key Vault Secrets User on secret my-secret in vault azwi-kv-tutorial through shared identity myIdentity (";
+
+  test("lists the access a workload gains only through a shared identity", () => {
+    expect(shared.sharedAccess).toHaveLength(1);
+    expect(shared.sharedAccess[0]).toMatchObject({ workload: "batch/reporter", grantedFor: ["default/workload-identity-sa"], sharedWith: ["default/workload-identity-sa"] });
+    expect(renderReview(shared)).toContain(`Access gained only through a shared identity (vault-wide or broader in bold):\n- ⚠️ ${reporterGets}`);
+  });
+
+  test("says whom the grant was made for when only that workload waits for it", () => {
+    expect(model(reporterWaits(false)).sharedAccess.map(sharedAccessText)).toEqual([
+      `${reporterGets}granted for default/workload-identity-sa by workload/secret-access)`,
+    ]);
+  });
+
+  test("falls back to the identity's own workload when every sharer waits for the grant", () => {
+    expect(model(reporterWaits(true)).sharedAccess.map(sharedAccessText)).toEqual([
+      `${reporterGets}identity of default/workload-identity-sa; granted by workload/secret-access)`,
+    ]);
+  });
+
+  test("flags the shared-identity row in the table, not the row of the workload the grant was made for", () => {
+    const rows = renderReview(shared).split("\n");
+    expect(rows.find((l) => l.startsWith("| – | batch/reporter |"))).toContain("| ⚠️ through shared identity myIdentity (");
+    expect(rows.find((l) => l.startsWith("| pod default/sample-workload-identity-key-vault |"))).toMatch(/ \|  \|$/);
+  });
+
+  test("puts vault-wide shared access in bold", () => {
+    const line = renderReview(model(shareIdentity({ KEYVAULT_GRANT_SCOPE: "vault" })))
+      .split("\n")
+      .find((l) => l.includes("through shared identity") && l.startsWith("- "));
+    expect(line).toMatch(/^- ⚠️ \*\*batch\/reporter gets Key Vault Secrets User on the whole vault azwi-kv-tutorial through shared identity myIdentity \(.*\)\*\*$/);
+  });
+
+  test("marks new access through a shared identity as a security change", () => {
+    expect(diffModels(model(base), shared)).toContainEqual({ security: true, kind: "access through shared identity", text: sharedAccessText(shared.sharedAccess[0]) });
+    expect(diffModels(shared, shared)).toEqual([]);
+  });
+
+  describe("in a hand-written stack", () => {
+    const hand = handWrittenStack();
+    /** Adds a second credential on payments-api for payments/worker (issuer and subject given). */
+    const withSecondCredential = (json: any, subject = "system:serviceaccount:payments:worker", issuer = "https://oidc.example.com/cluster-1/") => {
+      json.resource.azurerm_federated_identity_credential.worker = { ...json.resource.azurerm_federated_identity_credential.api, name: "worker-fic", subject, issuer };
+    };
+
+    test("flags every sharer when no workload waits for the grant", () => {
+      const m = model(edited(hand, "apps", (json) => withSecondCredential(json)));
+      expect(m.sharedAccess.map(sharedAccessText)).toEqual([
+        "payments/api gets Key Vault Secrets User on the whole resource group /subscriptions/0000/resourceGroups/payments through shared identity payments-api (shared with payments/worker; no workload in these stacks waits for this grant)",
+        "payments/worker gets Key Vault Secrets User on the whole resource group /subscriptions/0000/resourceGroups/payments through shared identity payments-api (shared with payments/api; no workload in these stacks waits for this grant)",
+      ]);
+    });
+
+    test("ties a grant to the workload whose pod waits for it", () => {
+      const m = model(
+        edited(hand, "apps", (json) => {
+          withSecondCredential(json);
+          json.resource.kubernetes_deployment_v1.api.depends_on = ["azurerm_role_assignment.read"];
+        }),
+      );
+      expect(m.sharedAccess.map((s) => [s.workload, s.grantedFor])).toEqual([["payments/worker", ["payments/api"]]]);
+    });
+
+    test("lists vault-wide or broader shared access first", () => {
+      const md = renderReview(
+        model(
+          edited(hand, "apps", (json) => {
+            withSecondCredential(json);
+            json.resource.azurerm_role_assignment = {
+              one: { scope: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/one", role_definition_name: "Key Vault Secrets User", principal_id: "${azurerm_user_assigned_identity.api.principal_id}" },
+              all: { scope: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", role_definition_name: "Key Vault Secrets User", principal_id: "${azurerm_user_assigned_identity.api.principal_id}" },
+            };
+            json.resource.kubernetes_deployment_v1.api.depends_on = ["azurerm_role_assignment.one", "azurerm_role_assignment.all"];
+          }),
+        ),
+      );
+      const list = md.split("\n").filter((l) => l.startsWith("- ⚠️") && l.includes("shared identity"));
+      expect(list).toEqual([
+        "- ⚠️ **payments/worker gets Key Vault Secrets User on the whole vault /subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv through shared identity payments-api (granted for payments/api)**",
+        "- ⚠️ payments/worker gets Key Vault Secrets User on /subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/one through shared identity payments-api (granted for payments/api)",
+      ]);
+    });
+
+    test("flags no one when every sharer's pod waits for the grant", () => {
+      const m = model(
+        edited(hand, "apps", (json) => {
+          withSecondCredential(json);
+          const api = json.resource.kubernetes_deployment_v1.api;
+          api.depends_on = ["azurerm_role_assignment.read"];
+          json.resource.kubernetes_deployment_v1.worker = JSON.parse(JSON.stringify(api).replace(/"api"/g, '"worker"'));
+        }),
+      );
+      expect(m.workloads.map((w) => `${w.namespace}/${w.serviceAccount}`)).toEqual(["payments/api", "payments/worker"]);
+      expect(m.sharedAccess).toEqual([]);
+    });
+
+    test("does not count one service account trusted from two clusters as sharing", () => {
+      const m = model(edited(hand, "apps", (json) => withSecondCredential(json, "system:serviceaccount:payments:api", "https://oidc.example.com/cluster-2/")));
+      expect(m.sharedAccess).toEqual([]);
+    });
   });
 });
 

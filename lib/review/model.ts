@@ -171,6 +171,14 @@ function getPath(body: any, attr: string): any {
 
 const first = (v: any) => (Array.isArray(v) ? v[0] : v);
 
+const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+/** The workload a credential trusts: `namespace/service-account` for Kubernetes, else the subject. */
+export function workloadOf(credential: Credential): string {
+  const m = SA_SUBJECT.exec(credential.subject);
+  return m ? `${m[1]}/${m[2]}` : credential.subject;
+}
+
 // ---- the model ----------------------------------------------------------------------------
 
 export interface Identity {
@@ -209,6 +217,31 @@ export interface Grant {
   readonly kind: "role" | "access-policy";
   readonly scope: string;
   readonly scopeLevel: ScopeLevel;
+  /** The construct path cdktf recorded for the resource, e.g. "workload/secret-access/secrets-user-x". */
+  readonly path?: string;
+}
+
+/**
+ * Access a workload gains only because it shares its identity: every grant of an identity is
+ * reachable by every workload federated with it, whichever workload it was made for.
+ */
+export interface SharedAccess {
+  /** The workload that gains the access: `namespace/service-account`, or the credential's subject. */
+  readonly workload: string;
+  readonly identity: Identity;
+  readonly grant: Grant;
+  /** The workloads the grant was made for, by {@link SharedAccess.evidence}; may be empty. */
+  readonly grantedFor: string[];
+  /**
+   * How `grantedFor` is known. `depends_on`: only they wait for the grant – a resource depends on
+   * it and on their federated credential (a propagation wait), or their pod depends on it.
+   * `identity owner`: every sharer or none waits, and the identity was made in the same construct
+   * as exactly one sharer's credential (cdktf construct paths), so it is that workload's identity.
+   * `none`: neither tells; `grantedFor` lists the sharers that wait, if any.
+   */
+  readonly evidence: "depends_on" | "identity owner" | "none";
+  /** The other workloads federated with the identity. */
+  readonly sharedWith: string[];
 }
 
 export type ScopeLevel = "secret" | "vault" | "resource-group" | "subscription" | "other";
@@ -237,6 +270,8 @@ export interface Chain {
   readonly grant?: Grant;
   /** Problems with the chain's links (e.g. the annotation names another identity). */
   readonly problems: string[];
+  /** Set when the grant was made for another workload and is reached through a shared identity. */
+  readonly sharedAccess?: SharedAccess;
 }
 
 export interface Model {
@@ -245,6 +280,8 @@ export interface Model {
   readonly serviceAccounts: ServiceAccount[];
   readonly workloads: Workload[];
   readonly chains: Chain[];
+  /** Access gained through identities that two or more workloads federate with. */
+  readonly sharedAccess: SharedAccess[];
   readonly annotations: Annotation[];
 }
 
@@ -288,6 +325,11 @@ export function roleFromDefinitionId(id: string): { role: string; guid: string }
   const guid = ROLE_DEFINITION_ID.exec(id)?.[1]?.toLowerCase();
   if (!guid) return undefined;
   return { role: BUILT_IN_ROLES[guid] ?? `role ${guid} (unknown built-in role; check it)`, guid };
+}
+
+function pathOf(body: any): string | undefined {
+  const p = body?.["//"]?.metadata?.path;
+  return typeof p === "string" ? p : undefined;
 }
 
 function scopeLevel(scope: string): ScopeLevel {
@@ -410,7 +452,7 @@ export function buildModel(out: SynthOutput): Model {
       const role = r.literal(res.stack, b.role_definition_name) ?? byId?.role ?? r.literal(res.stack, b.role_definition_id) ?? "?";
       const scope = describeScope(res.stack, b.scope);
       grants.push({
-        key: `${res.stack}/${res.type}.${res.name}`, identity, role, roleDefinitionId: byId?.guid, kind: "role", scope, scopeLevel: scopeLevel(scope),
+        key: `${res.stack}/${res.type}.${res.name}`, identity, role, roleDefinitionId: byId?.guid, kind: "role", scope, scopeLevel: scopeLevel(scope), path: pathOf(res.body),
       });
     }
     if (res.type === "azurerm_key_vault_access_policy") {
@@ -419,7 +461,9 @@ export function buildModel(out: SynthOutput): Model {
       const vaultRef = r.ref(res.stack, b.key_vault_id);
       const scope = vaultRef ? `vault ${describeEntity(vaultRef)}` : String(b.key_vault_id);
       const perms = (b.secret_permissions ?? []).join(", ");
-      grants.push({ key: `${res.stack}/${res.type}.${res.name}`, identity, role: `access policy: secrets ${perms || "none"}`, kind: "access-policy", scope, scopeLevel: "vault" });
+      grants.push({
+        key: `${res.stack}/${res.type}.${res.name}`, identity, role: `access policy: secrets ${perms || "none"}`, kind: "access-policy", scope, scopeLevel: "vault", path: pathOf(res.body),
+      });
     }
   }
 
@@ -504,9 +548,11 @@ export function buildModel(out: SynthOutput): Model {
     });
   }
 
+  const sharedAccess = sharedAccessOf(out, credentials, grants, workloads);
+
   const chains: Chain[] = [];
   for (const credential of credentials) {
-    const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(credential.subject);
+    const m = SA_SUBJECT.exec(credential.subject);
     const problems: string[] = [];
     if (credential.audience.length !== 1 || credential.audience[0] !== TOKEN_EXCHANGE_AUDIENCE) {
       problems.push(`audience ${JSON.stringify(credential.audience)} is not ["${TOKEN_EXCHANGE_AUDIENCE}"]`);
@@ -529,8 +575,68 @@ export function buildModel(out: SynthOutput): Model {
     const identityGrants = grants.filter((g) => g.identity.key === credential.identity.key);
     const podList: (Workload | undefined)[] = pods.length ? pods : [undefined];
     const grantList: (Grant | undefined)[] = identityGrants.length ? identityGrants : [undefined];
-    for (const pod of podList) for (const grant of grantList) chains.push({ pod, serviceAccount: sa, credential, grant, problems });
+    const workload = workloadOf(credential);
+    for (const pod of podList) {
+      for (const grant of grantList) {
+        const shared = sharedAccess.find((s) => s.grant === grant && s.workload === workload);
+        chains.push({ pod, serviceAccount: sa, credential, grant, problems, ...(shared ? { sharedAccess: shared } : {}) });
+      }
+    }
   }
 
-  return { credentials, grants, serviceAccounts, workloads, chains, annotations: out.annotations };
+  return { credentials, grants, serviceAccounts, workloads, chains, sharedAccess, annotations: out.annotations };
+}
+
+/**
+ * For each identity that two or more workloads federate with, the grants each of them reaches
+ * although they were made for another (or for none of them).
+ */
+function sharedAccessOf(out: SynthOutput, credentials: Credential[], grants: Grant[], workloads: Workload[]): SharedAccess[] {
+  // Which workloads wait for a grant: only direct depends_on counts, because credentials on one
+  // identity wait for each other, which would tie every grant to every sharer.
+  const credentialByKey = new Map(credentials.map((c) => [c.key, c]));
+  const grantKeys = new Set(grants.map((g) => g.key));
+  const madeFor = new Map<string, Set<string>>(); // grant key → workloads that wait for it
+  const paths = new Map<string, string>();
+  for (const res of resources(out)) {
+    const p = pathOf(res.body);
+    if (p) paths.set(`${res.stack}/${res.type}.${res.name}`, p);
+    const deps: string[] = Array.isArray(res.body?.depends_on)
+      ? res.body.depends_on.filter((d: unknown) => typeof d === "string").map((d: string) => `${res.stack}/${d}`)
+      : [];
+    const waitedFor = deps.filter((d) => grantKeys.has(d));
+    if (waitedFor.length === 0) continue;
+    const waiters = deps.flatMap((d) => (credentialByKey.has(d) ? [workloadOf(credentialByKey.get(d)!)] : []));
+    const pod = workloads.find((w) => w.key === `${res.stack}/${res.type}.${res.name}`);
+    if (pod) waiters.push(`${pod.namespace}/${pod.serviceAccount}`);
+    for (const g of waitedFor) for (const w of waiters) madeFor.set(g, (madeFor.get(g) ?? new Set()).add(w));
+  }
+
+  const byIdentity = new Map<string, Credential[]>();
+  for (const c of credentials) byIdentity.set(c.identity.key, [...(byIdentity.get(c.identity.key) ?? []), c]);
+  const shared: SharedAccess[] = [];
+  for (const [key, creds] of byIdentity) {
+    const sharers = [...new Set(creds.map(workloadOf))];
+    if (sharers.length < 2) continue;
+    // The identity's own workload: its credential was made in the construct that made the identity.
+    const identityPath = paths.get(key);
+    const owners = identityPath
+      ? [...new Set(creds.filter((c) => paths.has(c.key) && identityPath.startsWith(paths.get(c.key)!.replace(/[^/]*$/, ""))).map(workloadOf))]
+      : [];
+    for (const grant of grants.filter((g) => g.identity.key === key)) {
+      const waiting = sharers.filter((w) => madeFor.get(grant.key)?.has(w));
+      const others = [...(madeFor.get(grant.key) ?? [])].filter((w) => !sharers.includes(w));
+      let grantedFor: string[];
+      let evidence: SharedAccess["evidence"];
+      if (waiting.length > 0 && waiting.length < sharers.length) [grantedFor, evidence] = [[...waiting, ...others], "depends_on"];
+      else if (owners.length === 1) [grantedFor, evidence] = [owners, "identity owner"];
+      else [grantedFor, evidence] = [[...waiting, ...others], "none"];
+      grantedFor.sort();
+      for (const workload of sharers) {
+        if (grantedFor.includes(workload)) continue;
+        shared.push({ workload, identity: creds[0].identity, grant, grantedFor, evidence, sharedWith: sharers.filter((w) => w !== workload) });
+      }
+    }
+  }
+  return shared;
 }

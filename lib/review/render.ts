@@ -3,7 +3,7 @@
  * of every trust chain, a table of the same facts, the changes from a base (security-relevant
  * first) and the guardrail findings.
  */
-import { BUILT_IN_ROLES, Chain, Credential, Grant, Model, ScopeLevel, Workload } from "./model";
+import { BUILT_IN_ROLES, Chain, Credential, Grant, Model, ScopeLevel, SharedAccess, Workload } from "./model";
 
 /** A change between base and head. `security` changes are listed first and marked. */
 export interface Change {
@@ -48,6 +48,30 @@ export function privilegeNote(g: Grant): string | undefined {
 }
 
 const grantText = (g: Grant) => `${g.role} on ${g.scope} for ${g.identity.label}`;
+
+const WHOLE: Partial<Record<ScopeLevel, string>> = { vault: "vault", "resource-group": "resource group", subscription: "subscription" };
+
+/** A grant's scope in words: "the whole vault kv" for a vault, resource group or subscription. */
+function scopePhrase(g: Grant): string {
+  const word = WHOLE[g.scopeLevel];
+  if (!word) return g.scope;
+  return g.scope.startsWith(word) ? `the whole ${g.scope}` : `the whole ${word} ${g.scope}`;
+}
+
+/** Why a workload reaches a grant through a shared identity: whom it was made for, and by which construct. */
+function sharedWhy(s: SharedAccess): string {
+  const construct = s.grant.path?.replace(/\/[^/]*$/, "");
+  if (s.evidence === "identity owner") return `identity of ${s.grantedFor.join(", ")}${construct ? `; granted by ${construct}` : ""}`;
+  if (s.grantedFor.length === 0) return `shared with ${s.sharedWith.join(", ")}; no workload in these stacks waits for this grant`;
+  return `granted for ${s.grantedFor.join(", ")}${construct ? ` by ${construct}` : ""}`;
+}
+
+/** "ns/sa-b gets Key Vault Secrets User on the whole vault kv through shared identity id-x (granted for ns/sa-a by …)". */
+export function sharedAccessText(s: SharedAccess): string {
+  return `${s.workload} gets ${s.grant.role} on ${scopePhrase(s.grant)} through shared identity ${s.identity.label} (${sharedWhy(s)})`;
+}
+
+const sharedKey = (s: SharedAccess) => `${s.workload}|${s.identity.label}|${s.grant.role}|${s.grant.scope}`;
 const podText = (w: Workload) => `${w.kind} ${w.namespace}/${w.name}`;
 
 export function diffModels(base: Model, head: Model): Change[] {
@@ -109,6 +133,12 @@ export function diffModels(base: Model, head: Model): Change[] {
     if (!replaced.has(b) && !head.grants.some((g) => sameGrant(b, g))) {
       changes.push({ security: false, kind: "grant removed", text: grantText(b) });
     }
+  }
+
+  // Access gained through a shared identity.
+  const baseShared = new Set(base.sharedAccess.map(sharedKey));
+  for (const s of head.sharedAccess) {
+    if (!baseShared.has(sharedKey(s))) changes.push({ security: true, kind: "access through shared identity", text: sharedAccessText(s) });
   }
 
   // Pods: lost label, switched service account, new or removed.
@@ -201,6 +231,7 @@ function notesOf(c: Chain): string {
   const notes = [...c.problems];
   const privileged = c.grant ? privilegeNote(c.grant) : undefined;
   if (privileged) notes.push(privileged);
+  if (c.sharedAccess) notes.push(`through shared identity ${c.sharedAccess.identity.label} (${sharedWhy(c.sharedAccess)})`);
   return notes.length ? `⚠️ ${notes.join("; ")}` : "";
 }
 
@@ -241,6 +272,15 @@ export function renderReview(head: Model, base?: Model): string {
     for (const g of unlinked) {
       const privileged = privilegeNote(g);
       lines.push(`- ${cell(privileged ? `⚠️ ${grantText(g)} (${privileged})` : grantText(g))}`);
+    }
+  }
+  if (head.sharedAccess.length) {
+    lines.push("");
+    lines.push("Access gained only through a shared identity (vault-wide or broader in bold):");
+    const broadFirst = [...head.sharedAccess].sort((a, b) => SCOPE_RANK[b.grant.scopeLevel] - SCOPE_RANK[a.grant.scopeLevel]);
+    for (const s of broadFirst) {
+      const text = cell(sharedAccessText(s));
+      lines.push(`- ⚠️ ${SCOPE_RANK[s.grant.scopeLevel] >= SCOPE_RANK.vault ? `**${text}**` : text}`);
     }
   }
 
