@@ -20,6 +20,16 @@ describe("loadConfig", () => {
     expect(config.resourceGroupName).toBe("rg-ctx");
   });
 
+  test("an unknown region's error advises the setting the app reads, which then accepts it", () => {
+    expect(() => loadConfig((n) => ({ LOCATION: "marsnorth" })[n])).toThrow(/LOCATION "marsnorth" .*add it with the AZURE_ADDITIONAL_REGIONS setting/);
+    expect(loadConfig((n) => ({ LOCATION: "marsnorth", AZURE_ADDITIONAL_REGIONS: "marsnorth" })[n]).location).toBe("marsnorth");
+  });
+
+  test("kubelogin reads the azurerm provider's ARM_* variables unless KUBELOGIN_ENV=azure", () => {
+    expect(loadConfig(() => undefined).kubeloginEnvironment).toBe("azurerm");
+    expect(loadConfig((n) => ({ KUBELOGIN_ENV: "azure" })[n]).kubeloginEnvironment).toBe("azure");
+  });
+
   test("defaults the grant scope to the vault for access-policy vaults", () => {
     expect(loadConfig((n) => ({ KEYVAULT_PERMISSION_MODEL: "access-policy" })[n]).keyVaultGrantScope).toBe("vault");
   });

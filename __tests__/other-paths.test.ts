@@ -371,6 +371,27 @@ describe("GitOps manifests", () => {
     expect(json.provider.kubernetes).toBeUndefined();
   });
 
+  test("a later synth in terraform mode removes the YAML an earlier manifests-mode synth wrote", () => {
+    const { outdir, dir } = gitopsApp();
+    expect(fs.existsSync(dir)).toBe(true);
+    const app = new App({ outdir });
+    buildApp(app, defaultConfig({ SERVICE_ACCOUNT_NAMESPACE: "wlipoc" }));
+    app.synth();
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.existsSync(path.join(outdir, "stacks", "workload", "cdk.tf.json"))).toBe(true);
+  });
+
+  test("leaves directories it did not write alone", () => {
+    const { outdir } = gitopsApp();
+    const foreign = path.join(outdir, "stacks", "workload", "kustomize");
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(foreign, "kustomization.yaml"), "resources: []\n");
+    const app = new App({ outdir });
+    buildApp(app, defaultConfig({}));
+    app.synth();
+    expect(fs.existsSync(path.join(foreign, "kustomization.yaml"))).toBe(true);
+  });
+
   test("passes the security rules: the YAML pod counts as the service account's labelled pod", () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-gitops-"));
     const app = new App({ outdir });

@@ -25,6 +25,42 @@ export interface ManifestObject {
 
 const perStack = new WeakMap<TerraformStack, Map<string, GitOpsManifests>>();
 
+/** Marks a directory of YAML this library wrote, so a later synth that no longer writes it removes it. */
+export const OWNED_MARKER = ".azwi-manifests";
+
+const cleaners = new WeakSet<TerraformStack>();
+
+/**
+ * Makes `scope`'s stack remove, at synth, every manifests directory an earlier synth wrote (marked
+ * with {@link OWNED_MARKER}) that this synth no longer writes – e.g. after switching
+ * `kubernetesObjects` back to "terraform" – so that neither a GitOps tool nor the review tool reads
+ * stale YAML. Only marked directories are touched.
+ */
+export function removeStaleManifests(scope: IConstruct): void {
+  const stack = TerraformStack.of(scope);
+  if (cleaners.has(stack)) return;
+  cleaners.add(stack);
+  const holder = new Construct(stack, "gitops-stale-manifests");
+  addCustomSynthesis(holder, {
+    onSynthesize: (session) => {
+      const stackDir = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory);
+      const current = new Set([...(perStack.get(stack)?.keys() ?? [])].map((d) => path.resolve(stackDir, d)));
+      for (const dir of markedDirectories(stackDir, 4)) {
+        if (!current.has(path.resolve(dir))) fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  });
+}
+
+function markedDirectories(dir: string, depth: number): string[] {
+  if (depth < 0 || !fs.existsSync(dir)) return [];
+  if (fs.existsSync(path.join(dir, OWNED_MARKER))) return [dir];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => markedDirectories(path.join(dir, e.name), depth - 1));
+}
+
 /** The YAML templates of one stack's GitOps workloads, written at synth. */
 export class GitOpsManifests extends Construct {
   /** The collector for `directory` in `scope`'s stack, created on first use. */
@@ -52,6 +88,8 @@ export class GitOpsManifests extends Construct {
         const stack = TerraformStack.of(this);
         const dir = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory, this.directory);
         fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, OWNED_MARKER), "Written by cdktf synth (GitOpsManifests); removed when no longer produced.\n");
         for (const [file, objects] of this.files) {
           const target = path.join(dir, file);
           fs.mkdirSync(path.dirname(target), { recursive: true });

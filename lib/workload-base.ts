@@ -7,7 +7,7 @@ import type { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1"
 import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "./constants";
-import { GitOpsManifests, ManifestObject } from "./gitops";
+import { GitOpsManifests, ManifestObject, removeStaleManifests } from "./gitops";
 import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, workloadPrincipals } from "./internal";
 import {
   manifestPodMetadata,
@@ -149,6 +149,7 @@ export abstract class WorkloadBase extends Construct {
     this.serviceAccountName = props.serviceAccountName;
     this.subject = `system:serviceaccount:${this.namespaceName}:${this.serviceAccountName}`;
     this.kubernetesObjects = props.kubernetesObjects ?? "terraform";
+    removeStaleManifests(this);
   }
 
   /**

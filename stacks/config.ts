@@ -129,7 +129,8 @@ export function loadConfig(lookup: (name: string) => string | undefined): AppCon
       additionalRegions: values.additionalRegions as string[] | undefined,
       unsupportedFicRegions: values.unsupportedFicRegions as string[] | undefined,
     };
-    const why = R.firstProblem(location, [R.knownRegion(settings), R.federationRegion(settings)]);
+    const howToAdd = "the AZURE_ADDITIONAL_REGIONS setting (comma-separated, environment or context)";
+    const why = R.firstProblem(location, [R.knownRegion(settings, howToAdd), R.federationRegion(settings)]);
     if (why !== undefined) problems.push(`LOCATION ${JSON.stringify(location)} ${why}`);
   }
   if (values.keyVaultPermissionModel === "access-policy" && values.keyVaultGrantScope === "secret") {

@@ -294,14 +294,17 @@ export interface RegionSettings {
   readonly unsupportedFicRegions?: readonly string[];
 }
 
-/** A real Azure region. */
-export function knownRegion(settings: RegionSettings = {}): Rule {
+/**
+ * A real Azure region. `howToAdd` completes "if the region is new, add it with …": the app takes
+ * the AZURE_ADDITIONAL_REGIONS setting, a library user the `azwi:additionalRegions` context key.
+ */
+export function knownRegion(settings: RegionSettings = {}, howToAdd = "the azwi:additionalRegions context key"): Rule {
   const known = new Set([...AZURE_REGIONS, ...(settings.additionalRegions ?? [])]);
   return (v) =>
     known.has(normalizeRegion(v))
       ? undefined
       : "must be an Azure region such as eastus or westeurope (`az account list-locations -o table`); " +
-        "if the region is new, add it with the azwi:additionalRegions context key";
+        `if the region is new, add it with ${howToAdd}`;
 }
 
 /** A region where user-assigned identities can hold federated credentials. */
