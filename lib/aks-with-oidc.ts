@@ -239,6 +239,14 @@ export class AksWithOidc extends Construct implements IAksCluster {
    * it leaves the cluster's owner in charge. The data source carries a postcondition, so a plan
    * against a cluster without the OIDC issuer fails with the command to fix it; or set
    * `enableWorkloadIdentity` to have the deploy run that command.
+   *
+   * Only the issuer is checked. The azurerm data source (4.55) has no `workload_identity_enabled`,
+   * and no other data source of the pinned providers exposes `securityProfile.workloadIdentity`.
+   * On a cluster with the issuer but without the webhook, the plan passes, the federated credential
+   * is created, and pods start without the injected `AZURE_*` variables and token volume: the
+   * sample logs that AZURE_CLIENT_ID / AZURE_FEDERATED_TOKEN_FILE are not set. Set
+   * `enableWorkloadIdentity` (it runs `az aks update --enable-workload-identity`, which is idempotent)
+   * when you are not sure.
    */
   public static fromExisting(scope: Construct, id: string, props: ExistingAksProps): ExistingAksWithOidc {
     return new ExistingAksWithOidc(scope, id, props);
