@@ -13,7 +13,7 @@ import {
   WorkloadIdentityChecks,
   WorkloadKeyVault,
 } from "../lib";
-import { main as manifestsCli } from "../lib/gitops-cli";
+import { main as manifestsCli } from "../lib/tools/manifests-cli";
 import { buildApp } from "../stacks";
 import { all, defaultConfig, newStack, only, resolve, synth } from "./support/helpers";
 

@@ -1,14 +1,14 @@
 import { Construct, IConstruct } from "constructs";
-import { isUnresolved } from "./internal";
-import type { AksWithOidcProps, ExistingAksProps } from "./aks-with-oidc";
-import type { FederatedApplicationWorkloadProps } from "./federated-application";
-import type { WorkloadDeploymentProps, WorkloadPodProps, WorkloadPodTemplate } from "./kubernetes-objects";
-import type { SecretProviderClassProps, WorkloadKubernetesProps } from "./workload-base";
-import type { WorkloadKeyVaultProps } from "./key-vault";
-import type { ContainerRegistryAccessProps } from "./container-registry";
-import type { KeyVaultSecretAccessProps } from "./key-vault-secret-access";
-import type { FederatedCredentialOptions, ManagedIdentityProps } from "./managed-identity";
-import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "./constants";
+import { isUnresolved } from "./core/internal";
+import type { AksWithOidcProps, ExistingAksProps } from "./azure/aks-with-oidc";
+import type { FederatedApplicationWorkloadProps } from "./workloads/federated-application";
+import type { WorkloadDeploymentProps, WorkloadPodProps, WorkloadPodTemplate } from "./kubernetes/kubernetes-objects";
+import type { SecretProviderClassProps, WorkloadKubernetesProps } from "./kubernetes/workload-base";
+import type { WorkloadKeyVaultProps } from "./azure/key-vault";
+import type { ContainerRegistryAccessProps } from "./azure/container-registry";
+import type { KeyVaultSecretAccessProps } from "./azure/key-vault-secret-access";
+import type { FederatedCredentialOptions, ManagedIdentityProps } from "./azure/managed-identity";
+import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "./core/constants";
 import * as R from "./guardrails/rules";
 import { regionList } from "./guardrails/regions";
 

@@ -2,8 +2,8 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
-import { AksWithOidc } from "../lib/aks-with-oidc";
-import { WorkloadKeyVault } from "../lib/key-vault";
+import { AksWithOidc } from "../lib/azure/aks-with-oidc";
+import { WorkloadKeyVault } from "../lib/azure/key-vault";
 import { AppConfig } from "./config";
 
 /**

@@ -4,13 +4,13 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 // Modules, not the package index: the app loads only what it uses (see README, Performance).
-import { AksWithOidc, IAksCluster } from "../lib/aks-with-oidc";
-import { SAMPLE_IMAGE } from "../lib/constants";
+import { AksWithOidc, IAksCluster } from "../lib/azure/aks-with-oidc";
+import { SAMPLE_IMAGE } from "../lib/core/constants";
 import { BUILT_IN_NAMESPACES } from "../lib/guardrails/rules";
-import { FederatedWorkload } from "../lib/federated-workload";
-import { IWorkloadKeyVault } from "../lib/key-vault";
-import { KeyVaultSecretAccess } from "../lib/key-vault-secret-access";
-import { WorkloadObject } from "../lib/workload-base";
+import { FederatedWorkload } from "../lib/workloads/federated-workload";
+import { IWorkloadKeyVault } from "../lib/azure/key-vault";
+import { KeyVaultSecretAccess } from "../lib/azure/key-vault-secret-access";
+import { WorkloadObject } from "../lib/kubernetes/workload-base";
 import { AppConfig } from "./config";
 import { PlatformStack } from "./platform-stack";
 

@@ -12,9 +12,9 @@ import {
   Tokenization,
 } from "cdktf";
 import { IConstruct } from "constructs";
-import { CLIENT_ID_ANNOTATION, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../constants";
-import { constructCredentials, workloadPrincipals } from "../internal";
-import { GitOpsManifests } from "../gitops";
+import { CLIENT_ID_ANNOTATION, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../core/constants";
+import { constructCredentials, workloadPrincipals } from "../core/internal";
+import { GitOpsManifests } from "../kubernetes/gitops";
 
 /** `error` fails the synth; `warning` is printed by `cdktf synth` and kept in the manifest. */
 export type Severity = "error" | "warning";

@@ -3,8 +3,8 @@ import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registr
 import { DataAzurermContainerRegistry } from "@cdktf/provider-azurerm/lib/data-azurerm-container-registry";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { IAksCluster } from "./aks-with-oidc";
-import { registriesOf } from "./internal";
-import { validateContainerRegistryAccessProps } from "./validation";
+import { registriesOf } from "../core/internal";
+import { validateContainerRegistryAccessProps } from "../validation";
 
 /** A new registry. */
 export interface NewContainerRegistryProps {

@@ -2,12 +2,12 @@ import { Construct } from "constructs";
 import { Application } from "@cdktf/provider-azuread/lib/application";
 import { ServicePrincipal } from "@cdktf/provider-azuread/lib/service-principal";
 import { ApplicationFederatedIdentityCredential } from "@cdktf/provider-azuread/lib/application-federated-identity-credential";
-import type { IAksCluster, IOidcIssuer } from "./aks-with-oidc";
-import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
+import type { IAksCluster, IOidcIssuer } from "../azure/aks-with-oidc";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
 import { defaultName } from "./federated-workload";
-import { addDependency } from "./internal";
-import { validateFederatedApplicationProps, validateFederatedCredential } from "./validation";
-import { IWorkloadPrincipal, WorkloadBase, WorkloadKubernetesProps } from "./workload-base";
+import { addDependency } from "../core/internal";
+import { validateFederatedApplicationProps, validateFederatedCredential } from "../validation";
+import { IWorkloadPrincipal, WorkloadBase, WorkloadKubernetesProps } from "../kubernetes/workload-base";
 
 /** An Entra application (and its service principal) that federated credentials can be added to. */
 export interface IFederatedApplication extends IWorkloadPrincipal {

@@ -3,11 +3,11 @@ import { Construct } from "constructs";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { KEY_VAULT_SECRETS_USER } from "./constants";
-import { IWorkloadPrincipal, WorkloadBase } from "./workload-base";
-import { addDependency, principalNeeds } from "./internal";
+import { KEY_VAULT_SECRETS_USER } from "../core/constants";
+import { IWorkloadPrincipal, WorkloadBase } from "../kubernetes/workload-base";
+import { addDependency, principalNeeds } from "../core/internal";
 import { IWorkloadKeyVault, WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
-import { validateKeyVaultSecretAccessProps } from "./validation";
+import { validateKeyVaultSecretAccessProps } from "../validation";
 
 /** A secret the workload may read. */
 export interface SecretSpec {

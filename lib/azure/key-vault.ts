@@ -5,9 +5,9 @@ import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-ke
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { KEY_VAULT_SECRETS_OFFICER } from "./constants";
-import { propagationWait } from "./internal";
-import { validateExistingKeyVaultProps, validateWorkloadKeyVaultProps } from "./validation";
+import { KEY_VAULT_SECRETS_OFFICER } from "../core/constants";
+import { propagationWait } from "../core/internal";
+import { validateExistingKeyVaultProps, validateWorkloadKeyVaultProps } from "../validation";
 
 /** How a vault authorizes data-plane access. */
 export type KeyVaultPermissionModel = "rbac" | "access-policy";

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { fillTemplate, outputValue } from "./gitops";
+import { fillTemplate, outputValue } from "../kubernetes/gitops";
 
 const USAGE = "usage: npm run manifests -- --outputs OUTPUTS.json --out DIR SYNTH_DIR";
 

@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
-import { IAksCluster, IOidcIssuer } from "./aks-with-oidc";
-import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
-import { IManagedIdentity, ManagedIdentity } from "./managed-identity";
-import { validateWorkloadKubernetesProps } from "./validation";
-import { WorkloadBase, WorkloadKubernetesProps } from "./workload-base";
+import { IAksCluster, IOidcIssuer } from "../azure/aks-with-oidc";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
+import { IManagedIdentity, ManagedIdentity } from "../azure/managed-identity";
+import { validateWorkloadKubernetesProps } from "../validation";
+import { WorkloadBase, WorkloadKubernetesProps } from "../kubernetes/workload-base";
 
 /** Properties of {@link FederatedWorkload}. */
 export interface FederatedWorkloadProps extends WorkloadKubernetesProps {

@@ -6,9 +6,9 @@ import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import type { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "./constants";
+import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
 import { GitOpsManifests, ManifestObject, removeStaleManifests } from "./gitops";
-import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, workloadPrincipals } from "./internal";
+import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, workloadPrincipals } from "../core/internal";
 import {
   manifestPodMetadata,
   manifestPodSpec,
@@ -20,9 +20,9 @@ import {
   WorkloadPodProps,
   WorkloadPodTemplate,
 } from "./kubernetes-objects";
-import type { IWorkloadKeyVault } from "./key-vault";
-import type { IAksCluster } from "./aks-with-oidc";
-import { validateDeploymentProps, validatePodProps, validateSecretProviderClassProps } from "./validation";
+import type { IWorkloadKeyVault } from "../azure/key-vault";
+import type { IAksCluster } from "../azure/aks-with-oidc";
+import { validateDeploymentProps, validatePodProps, validateSecretProviderClassProps } from "../validation";
 
 /** Anything a Key Vault grant can be given to: a managed identity or an application's service principal. */
 export interface IWorkloadPrincipal {

@@ -5,9 +5,9 @@ import { DataAzurermKubernetesCluster } from "@cdktf/provider-azurerm/lib/data-a
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KubernetesProvider, KubernetesProviderConfig } from "@cdktf/provider-kubernetes/lib/provider";
-import { AKS_AAD_SERVER_APP_ID, AKS_RBAC_CLUSTER_ADMIN } from "./constants";
-import { propagationWait } from "./internal";
-import { validateAksWithOidcProps, validateExistingAksProps } from "./validation";
+import { AKS_AAD_SERVER_APP_ID, AKS_RBAC_CLUSTER_ADMIN } from "../core/constants";
+import { propagationWait } from "../core/internal";
+import { validateAksWithOidcProps, validateExistingAksProps } from "../validation";
 
 /** Anything that issues Kubernetes service-account tokens Entra can trust. */
 export interface IOidcIssuer {

@@ -3,10 +3,10 @@ import { Construct } from "constructs";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
-import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
-import { addDependency, constructCredentials, isUnresolved, perApp } from "./internal";
-import { validateExistingIdentityProps, validateFederatedCredential, validateManagedIdentityProps } from "./validation";
-import type { IWorkloadPrincipal } from "./workload-base";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
+import { addDependency, constructCredentials, isUnresolved, perApp } from "../core/internal";
+import { validateExistingIdentityProps, validateFederatedCredential, validateManagedIdentityProps } from "../validation";
+import type { IWorkloadPrincipal } from "../kubernetes/workload-base";
 
 /** A user-assigned managed identity that can hold federated credentials. */
 export interface IManagedIdentity extends IWorkloadPrincipal {

@@ -4,7 +4,7 @@
  * objects (GitOps manifests). Both renderings come from the same description, so the workload
  * identity label, the service account name and the annotations are the same either way.
  */
-import { INJECT_PROXY_SIDECAR_ANNOTATION, PROXY_SIDECAR_PORT_ANNOTATION, SKIP_CONTAINERS_ANNOTATION, USE_LABEL } from "./constants";
+import { INJECT_PROXY_SIDECAR_ANNOTATION, PROXY_SIDECAR_PORT_ANNOTATION, SKIP_CONTAINERS_ANNOTATION, USE_LABEL } from "../core/constants";
 
 /** A container of a workload pod. Secure defaults apply unless overridden. */
 export interface WorkloadContainer {
