@@ -1,4 +1,6 @@
 export * from "./core/constants";
+export * from "./core/types";
+export * from "./core/naming";
 export * from "./azure/aks-with-oidc";
 export * from "./azure/managed-identity";
 export * from "./kubernetes/kubernetes-objects";
@@ -9,8 +11,8 @@ export * from "./kubernetes/gitops";
 export * from "./azure/key-vault";
 export * from "./azure/container-registry";
 export * from "./azure/key-vault-secret-access";
-export { Problems, regionSettings } from "./validation";
-export type { Rule } from "./validation";
+export { Problems, regionSettings } from "./guardrails/problems";
+export type { Rule } from "./guardrails/problems";
 export * as rules from "./guardrails/rules";
 export * from "./guardrails/regions";
 export * from "./guardrails/checks";

@@ -4,11 +4,11 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 // Modules, not the package index: the app loads only what it uses (see README, Performance).
-import { AksWithOidc, IAksCluster } from "../lib/azure/aks-with-oidc";
+import { AksWithOidc } from "../lib/azure/aks-with-oidc";
+import type { IAksCluster, IWorkloadKeyVault } from "../lib/core/types";
 import { SAMPLE_IMAGE } from "../lib/core/constants";
 import { BUILT_IN_NAMESPACES } from "../lib/guardrails/rules";
 import { FederatedWorkload } from "../lib/workloads/federated-workload";
-import { IWorkloadKeyVault } from "../lib/azure/key-vault";
 import { KeyVaultSecretAccess } from "../lib/azure/key-vault-secret-access";
 import { WorkloadObject } from "../lib/kubernetes/workload-base";
 import { AppConfig } from "./config";

@@ -7,73 +7,9 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KubernetesProvider, KubernetesProviderConfig } from "@cdktf/provider-kubernetes/lib/provider";
 import { AKS_AAD_SERVER_APP_ID, AKS_RBAC_CLUSTER_ADMIN } from "../core/constants";
 import { propagationWait } from "../core/internal";
-import { validateAksWithOidcProps, validateExistingAksProps } from "../validation";
-
-/** Anything that issues Kubernetes service-account tokens Entra can trust. */
-export interface IOidcIssuer {
-  /** The issuer URL exactly as the cluster puts it in the token's `iss` claim. */
-  readonly oidcIssuerUrl: string;
-}
-
-/** How the Kubernetes provider authenticates to an AKS cluster. */
-export interface KubernetesAuthOptions {
-  /**
-   * `kubelogin` execs `kubelogin get-token` (Azure AD; works with local accounts disabled).
-   * `client-certificate` uses the cluster admin's client certificate from `kube_admin_config`,
-   * which exists only while local accounts are enabled (`localAccountDisabled: false`).
-   * @default "kubelogin"
-   */
-  readonly method?: "kubelogin" | "client-certificate";
-  /**
-   * kubelogin's `--login` mode:
-   * - `azurecli` reuses `az login` (a workstation; in CI after `azure/login`, but a federated
-   *   `az login` cannot refresh its 10-minute assertion, Azure/azure-cli#28708);
-   * - `workloadidentity` for CI with federated credentials: on GitHub Actions kubelogin requests
-   *   the job's OIDC token itself (`ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN`, needs
-   *   `permissions: id-token: write`); elsewhere it reads `AZURE_FEDERATED_TOKEN_FILE`;
-   * - `spn` for a service principal with a secret or certificate;
-   * - `msi` for a managed identity of the machine.
-   * (Azure/kubelogin v0.2.19 pkg/internal/token/options.go, provider.go.)
-   * @default "azurecli"
-   */
-  readonly loginMode?: "azurecli" | "workloadidentity" | "spn" | "msi";
-  /**
-   * Pass `--use-azurerm-env-vars`, so that kubelogin reads the variables the azurerm provider
-   * already uses in CI – `ARM_CLIENT_ID`, `ARM_TENANT_ID`, `ARM_CLIENT_SECRET`,
-   * `ARM_CLIENT_CERTIFICATE_PATH` – instead of `AZURE_CLIENT_ID`/`AZURE_TENANT_ID`/… (without the
-   * flag kubelogin ignores `ARM_*`; with it, it ignores the `AZURE_*` client and tenant variables).
-   * Only for `spn` and `workloadidentity`.
-   * @default true for `spn` and `workloadidentity`
-   */
-  readonly useAzurermEnvVars?: boolean;
-  /** The kubelogin executable. @default "kubelogin" (from PATH) */
-  readonly kubeloginCommand?: string;
-}
-
-/** A cluster that workloads can federate with and that a Kubernetes provider can talk to. */
-export interface IAksCluster extends IOidcIssuer {
-  /** The cluster's name. */
-  readonly clusterName: string;
-  /** The cluster's resource group. */
-  readonly resourceGroupName: string;
-  /** The cluster's Azure resource id. */
-  readonly clusterId: string;
-  /**
-   * A resource that completes once the deployer may create Kubernetes objects (its cluster role
-   * has had time to propagate), when this construct manages that; Kubernetes objects in the same
-   * stack wait for it.
-   */
-  readonly kubernetesReady?: TerraformResource;
-  /**
-   * The resource that creates the cluster, when Terraform creates it (not for `fromExisting`):
-   * objects that need the cluster at plan time (`kubernetes_manifest`) cannot be in its stack.
-   */
-  readonly clusterResource?: TerraformResource;
-  /** Object id of the kubelet identity (pulls images: the principal of AcrPull). */
-  readonly kubeletObjectId: string;
-  /** Provider settings (host, CA, credentials) for `@cdktf/provider-kubernetes`. */
-  kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig;
-}
+import type { IAksCluster, KubernetesAuthOptions } from "../core/types";
+import { Problems, regionSettings } from "../guardrails/problems";
+import * as R from "../guardrails/rules";
 
 /** The system node pool of an {@link AksWithOidc} cluster. */
 export interface SystemNodePoolOptions {
@@ -400,4 +336,28 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
   public kubernetesProvider(scope: Construct, id: string, auth?: KubernetesAuthOptions): KubernetesProvider {
     return new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
   }
+}
+
+function validateAksWithOidcProps(scope: Construct, props: AksWithOidcProps): void {
+  const p = new Problems();
+  p.check("AksWithOidc.name", props.name, ...R.aksClusterName);
+  p.check("AksWithOidc.dnsPrefix", props.dnsPrefix ?? props.name, ...R.aksDnsPrefix);
+  p.check("AksWithOidc.resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.check("AksWithOidc.location", props.location, R.knownRegion(regionSettings(scope)));
+  p.check("AksWithOidc.systemNodePool.name", props.systemNodePool?.name, ...R.nodePoolName);
+  p.check("AksWithOidc.systemNodePool.nodeCount", props.systemNodePool?.nodeCount, R.integerBetween(1, 1000));
+  p.check("AksWithOidc.tenantId", props.tenantId, ...R.tenantId);
+  p.check("AksWithOidc.rolePropagationDelay", props.rolePropagationDelay, ...R.duration);
+  p.check("AksWithOidc.systemNodePool.maxSurge", props.systemNodePool?.maxSurge, R.matches(/^([1-9][0-9]*|[1-9][0-9]?%|100%)$/, 'a node count ("1") or a percentage from 1% to 100% ("10%")'));
+  p.check("AksWithOidc.systemNodePool.drainTimeoutInMinutes", props.systemNodePool?.drainTimeoutInMinutes, R.integerBetween(1, 1440));
+  const csi = typeof props.secretsStoreCsiDriver === "object" ? props.secretsStoreCsiDriver : undefined;
+  p.check("AksWithOidc.secretsStoreCsiDriver.rotationInterval", csi?.rotationInterval, ...R.duration);
+  p.report(scope);
+}
+
+function validateExistingAksProps(scope: Construct, props: ExistingAksProps): void {
+  const p = new Problems();
+  p.check("AksWithOidc.fromExisting name", props.name, ...R.aksClusterName);
+  p.check("AksWithOidc.fromExisting resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.report(scope);
 }

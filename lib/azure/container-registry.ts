@@ -2,9 +2,10 @@ import { Construct } from "constructs";
 import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registry";
 import { DataAzurermContainerRegistry } from "@cdktf/provider-azurerm/lib/data-azurerm-container-registry";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { IAksCluster } from "./aks-with-oidc";
+import type { IAksCluster } from "../core/types";
 import { registriesOf } from "../core/internal";
-import { validateContainerRegistryAccessProps } from "../validation";
+import { Problems, regionSettings } from "../guardrails/problems";
+import * as R from "../guardrails/rules";
 
 /** A new registry. */
 export interface NewContainerRegistryProps {
@@ -84,4 +85,21 @@ export class ContainerRegistryAccess extends Construct {
     );
     registriesOf(this).push({ loginServers, pull: this.pull, created: props.create !== undefined });
   }
+}
+
+function validateContainerRegistryAccessProps(scope: Construct, props: ContainerRegistryAccessProps): void {
+  const p = new Problems();
+  const given = [props.create, props.existing, props.registryId].filter((x) => x !== undefined).length;
+  if (given !== 1) p.add(`ContainerRegistryAccess needs exactly one of create, existing or registryId (got ${given})`);
+  // Learn naming rules, Microsoft.ContainerRegistry/registries: 5–50 alphanumerics, global.
+  const registryName = [R.lengthBetween(5, 50), R.matches(/^[a-zA-Z0-9]+$/, "letters and digits only (container registry name)")];
+  p.check("ContainerRegistryAccess.create.name", props.create?.name, ...registryName);
+  p.check("ContainerRegistryAccess.existing.name", props.existing?.name, ...registryName);
+  p.check("ContainerRegistryAccess.create.location", props.create?.location, R.knownRegion(regionSettings(scope)));
+  p.check(
+    "ContainerRegistryAccess.registryId",
+    props.registryId,
+    R.matches(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i, "a container registry resource id"),
+  );
+  p.report(scope);
 }

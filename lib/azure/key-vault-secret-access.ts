@@ -4,10 +4,12 @@ import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_USER } from "../core/constants";
-import { IWorkloadPrincipal, WorkloadBase } from "../kubernetes/workload-base";
+import type { IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
+import type { WorkloadBase } from "../kubernetes/workload-base";
 import { addDependency, principalNeeds } from "../core/internal";
-import { IWorkloadKeyVault, WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
-import { validateKeyVaultSecretAccessProps } from "../validation";
+import { WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
+import { Problems } from "../guardrails/problems";
+import * as R from "../guardrails/rules";
 
 /** A secret the workload may read. */
 export interface SecretSpec {
@@ -55,6 +57,11 @@ export interface KeyVaultSecretAccessProps {
   readonly grantScope?: "secret" | "vault";
 }
 
+/** A workload (has a principal) rather than a bare principal; duck-typed so that this Azure-side construct needs only the type. */
+function isWorkload(w: WorkloadBase | IWorkloadPrincipal): w is WorkloadBase {
+  return (w as WorkloadBase).principal !== undefined;
+}
+
 function isVaultProps(v: IWorkloadKeyVault | WorkloadKeyVaultProps): v is WorkloadKeyVaultProps {
   return (v as IWorkloadKeyVault).vaultId === undefined;
 }
@@ -85,7 +92,7 @@ export class KeyVaultSecretAccess extends Construct {
     validateKeyVaultSecretAccessProps(this, props, this.vault.permissionModel, this.grantScope);
     this.secretNames = props.secrets.map((s) => s.name);
 
-    const identity = props.workload instanceof WorkloadBase ? props.workload.principal : props.workload;
+    const identity = isWorkload(props.workload) ? props.workload.principal : props.workload;
     const scopes: string[] = [];
     for (const spec of props.secrets) {
       if (spec.existing) {
@@ -192,4 +199,35 @@ export class KeyVaultSecretAccess extends Construct {
   public get grantResources(): TerraformResource[] {
     return [...this.grants];
   }
+}
+
+function validateKeyVaultSecretAccessProps(
+  scope: Construct,
+  props: KeyVaultSecretAccessProps,
+  permissionModel: string,
+  grantScope: string,
+): void {
+  const p = new Problems();
+  if (props.secrets.length === 0) p.add("KeyVaultSecretAccess.secrets is empty; grant at least one secret");
+  const seen = new Set<string>();
+  for (const s of props.secrets) {
+    p.check("KeyVaultSecretAccess secret name", s.name, ...R.keyVaultSecretName);
+    if (seen.has(s.name)) p.add(`KeyVaultSecretAccess secret name ${JSON.stringify(s.name)} is listed twice`);
+    seen.add(s.name);
+    p.check(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} version`, s.version, R.matches(/^[0-9a-f]{32}$/, "a 32-character Key Vault version id"));
+    if (!s.existing && s.version !== undefined) {
+      p.add(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} is new, so its version is the one this deploy writes; drop \`version\``);
+    }
+    if (s.existing && s.value !== undefined) {
+      p.add(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} is marked existing but has a value; drop one of them`);
+    }
+    p.check(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} valueVersion`, s.valueVersion, R.integerBetween(1, Number.MAX_SAFE_INTEGER));
+  }
+  if (permissionModel === "access-policy" && grantScope === "secret") {
+    p.add(
+      'KeyVaultSecretAccess.grantScope "secret" is impossible on an access-policy vault: access policies apply to the whole vault; ' +
+        'use grantScope "vault" or an RBAC vault',
+    );
+  }
+  p.report(scope);
 }

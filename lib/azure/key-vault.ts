@@ -7,29 +7,9 @@ import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-acc
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_OFFICER } from "../core/constants";
 import { propagationWait } from "../core/internal";
-import { validateExistingKeyVaultProps, validateWorkloadKeyVaultProps } from "../validation";
-
-/** How a vault authorizes data-plane access. */
-export type KeyVaultPermissionModel = "rbac" | "access-policy";
-
-/** A Key Vault that workloads can be granted secrets of. */
-export interface IWorkloadKeyVault {
-  /** Azure resource id. */
-  readonly vaultId: string;
-  /** Data-plane URI, `https://<name>.vault.azure.net/` – the pod's `KEYVAULT_URL`. */
-  readonly vaultUri: string;
-  /** Vault name. */
-  readonly vaultName: string;
-  /** Tenant that authenticates requests to the vault. */
-  readonly tenantId: string;
-  /** Azure RBAC (`Key Vault Secrets User` role) or access policies (`get` on secrets). */
-  readonly permissionModel: KeyVaultPermissionModel;
-  /**
-   * Completes once the deployer may write secrets (its data-plane grant has had time to
-   * propagate), when this construct manages that grant.
-   */
-  readonly secretsWritable?: TerraformResource;
-}
+import type { IWorkloadKeyVault, KeyVaultPermissionModel } from "../core/types";
+import { Problems, regionSettings } from "../guardrails/problems";
+import * as R from "../guardrails/rules";
 
 /** Optional network restriction of a new vault. */
 export interface KeyVaultNetworkRules {
@@ -174,4 +154,22 @@ export class WorkloadKeyVault extends Construct implements IWorkloadKeyVault {
       );
     }
   }
+}
+
+function validateExistingKeyVaultProps(scope: Construct, props: { readonly name: string; readonly resourceGroupName: string }): void {
+  const p = new Problems();
+  p.check("WorkloadKeyVault.fromExisting name", props.name, ...R.keyVaultName);
+  p.check("WorkloadKeyVault.fromExisting resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.report(scope);
+}
+
+function validateWorkloadKeyVaultProps(scope: Construct, props: WorkloadKeyVaultProps): void {
+  const p = new Problems();
+  p.check("WorkloadKeyVault.name", props.name, ...R.keyVaultName);
+  p.check("WorkloadKeyVault.resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.check("WorkloadKeyVault.location", props.location, R.knownRegion(regionSettings(scope)));
+  p.check("WorkloadKeyVault.tenantId", props.tenantId, ...R.tenantId);
+  p.check("WorkloadKeyVault.softDeleteRetentionDays", props.softDeleteRetentionDays, R.integerBetween(7, 90));
+  p.check("WorkloadKeyVault.rolePropagationDelay", props.rolePropagationDelay, ...R.duration);
+  p.report(scope);
 }

@@ -5,35 +5,10 @@ import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/dat
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
 import { addDependency, constructCredentials, isUnresolved, perApp } from "../core/internal";
-import { validateExistingIdentityProps, validateFederatedCredential, validateManagedIdentityProps } from "../validation";
-import type { IWorkloadPrincipal } from "../kubernetes/workload-base";
-
-/** A user-assigned managed identity that can hold federated credentials. */
-export interface IManagedIdentity extends IWorkloadPrincipal {
-  /** Azure resource id of the identity (the federated credential's `parent_id`). */
-  readonly identityId: string;
-  /** Resource group of the identity. */
-  readonly resourceGroupName: string;
-  /**
-   * Adds a federated identity credential. Credentials of one identity are created one after
-   * another (Azure rejects concurrent writes under one identity with HTTP 409).
-   */
-  addFederatedCredential(scope: Construct, id: string, options: FederatedCredentialOptions): FederatedIdentityCredential;
-  /** The federated credentials added so far, in creation order. */
-  readonly federatedCredentials: readonly FederatedIdentityCredential[];
-}
-
-/** One trust relationship: tokens from `issuer` about `subject` may act as the identity. */
-export interface FederatedCredentialOptions {
-  /** Credential name: 3–120 characters, starts alphanumeric, then letters, digits, `-`, `_`. */
-  readonly name: string;
-  /** The OIDC issuer URL, exactly as in the token's `iss` claim. */
-  readonly issuer: string;
-  /** The token's `sub` claim; for Kubernetes `system:serviceaccount:<namespace>:<name>`. */
-  readonly subject: string;
-  /** Accepted audience. Entra and the azurerm provider accept exactly one. @default "api://AzureADTokenExchange" */
-  readonly audience?: string;
-}
+import type { FederatedCredentialOptions, IManagedIdentity } from "../core/types";
+import { Problems, regionSettings } from "../guardrails/problems";
+import { validateFederatedCredential } from "../guardrails/federated-credential";
+import * as R from "../guardrails/rules";
 
 /** Properties of a new {@link ManagedIdentity}. */
 export interface ManagedIdentityProps {
@@ -205,4 +180,20 @@ function resourceGroupFromId(identityId: string): string {
     if (match) return match[1];
   }
   return Fn.element(Fn.split("/", identityId), 4);
+}
+
+function validateExistingIdentityProps(scope: Construct, props: { readonly name: string; readonly resourceGroupName: string }): void {
+  const p = new Problems();
+  p.check("ManagedIdentity.fromExisting name", props.name, ...R.identityName);
+  p.check("ManagedIdentity.fromExisting resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.report(scope);
+}
+
+function validateManagedIdentityProps(scope: Construct, props: ManagedIdentityProps): void {
+  const settings = regionSettings(scope);
+  const p = new Problems();
+  p.check("ManagedIdentity.name", props.name, ...R.identityName);
+  p.check("ManagedIdentity.resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
+  p.check("ManagedIdentity.location", props.location, R.knownRegion(settings), R.federationRegion(settings));
+  p.report(scope);
 }

@@ -5,6 +5,9 @@
  * identity label, the service account name and the annotations are the same either way.
  */
 import { INJECT_PROXY_SIDECAR_ANNOTATION, PROXY_SIDECAR_PORT_ANNOTATION, SKIP_CONTAINERS_ANNOTATION, USE_LABEL } from "../core/constants";
+import type { Construct } from "constructs";
+import { Problems } from "../guardrails/problems";
+import * as R from "../guardrails/rules";
 
 /** A container of a workload pod. Secure defaults apply unless overridden. */
 export interface WorkloadContainer {
@@ -215,4 +218,65 @@ export function prune<T>(value: T): T {
     return out;
   }
   return value;
+}
+
+/** Node selectors and tolerations that place pods on AKS virtual nodes (ACI virtual kubelet). */
+export function virtualNodeReason(
+  nodeSelector: Record<string, string> | undefined,
+  tolerations: ReadonlyArray<{ key?: string }> | undefined,
+): string | undefined {
+  if (nodeSelector?.type === "virtual-kubelet") return 'node selector type: "virtual-kubelet"';
+  const t = tolerations?.find((x) => x.key === "virtual-kubelet.io/provider" || x.key === "azure.com/aci");
+  return t ? `toleration ${JSON.stringify(t.key)}` : undefined;
+}
+
+function checkTemplate(p: Problems, what: string, t: WorkloadPodTemplate): void {
+  if (t.containers.length === 0) p.add(`${what} has no containers; add at least one`);
+  const names = new Set<string>();
+  for (const c of t.containers) {
+    p.check(`${what} container name`, c.name, ...R.dns1123Label);
+    p.check(`${what} container ${c.name} image`, c.image, ...R.imageReference);
+    for (const key of Object.keys(c.env ?? {})) p.check(`${what} container ${c.name} env name`, key, ...R.envVarName);
+    if (c.runAsNonRoot !== false && c.runAsUser === "0") {
+      p.add(`${what} container ${c.name} runAsUser "0" contradicts runAsNonRoot (default true): the kubelet refuses to start it; set runAsNonRoot: false or a non-zero user`);
+    }
+    if (names.has(c.name)) p.add(`${what} container name ${JSON.stringify(c.name)} is used twice`);
+    names.add(c.name);
+  }
+  for (const s of t.skipContainers ?? []) {
+    if (!names.has(s)) p.add(`${what} skipContainers names ${JSON.stringify(s)}, which is not one of its containers`);
+  }
+  for (const s of t.secretsStore?.containers ?? []) {
+    if (!names.has(s)) p.add(`${what} secretsStore.containers names ${JSON.stringify(s)}, which is not one of its containers`);
+  }
+  p.check(`${what} secretsStore.secretProviderClass`, t.secretsStore?.secretProviderClass, ...R.dns1123Subdomain);
+  p.check(`${what} secretsStore.mountPath`, t.secretsStore?.mountPath, R.matches(/^\/\S*$/, "an absolute path"));
+  p.check(`${what} proxySidecar.port`, t.proxySidecar?.port, R.integerBetween(1, 65535));
+  p.checkLabels(`${what} labels`, t.labels);
+  for (const key of Object.keys(t.annotations ?? {})) p.check(`${what} annotations key`, key, ...R.labelKey);
+  (t.tolerations ?? []).forEach((x, i) => {
+    // core/v1 validation (ValidateTolerations): no value with Exists; tolerationSeconds only with NoExecute.
+    if (x.operator === "Exists" && x.value) p.add(`${what} tolerations[${i}] has operator "Exists" and a value; the API server rejects a value with Exists`);
+    if (x.tolerationSeconds !== undefined && x.effect !== "NoExecute") {
+      p.add(`${what} tolerations[${i}] has tolerationSeconds without effect "NoExecute"; the API server rejects that`);
+    }
+    p.check(`${what} tolerations[${i}].tolerationSeconds`, x.tolerationSeconds, R.matches(/^-?[0-9]+$/, "an integer number of seconds"));
+  });
+  const virtual = virtualNodeReason(t.nodeSelector, t.tolerations);
+  if (virtual) p.add(`${what} would run on AKS virtual nodes (${virtual}); virtual nodes do not support workload identity`);
+}
+
+export function validatePodProps(scope: Construct, id: string, props: WorkloadPodProps): void {
+  const p = new Problems();
+  p.check(`pod ${id} name`, props.name, ...R.dns1123Subdomain);
+  checkTemplate(p, `pod ${id}`, props);
+  p.report(scope);
+}
+
+export function validateDeploymentProps(scope: Construct, id: string, props: WorkloadDeploymentProps): void {
+  const p = new Problems();
+  p.check(`deployment ${id} name`, props.name, ...R.dns1123Subdomain, R.lengthBetween(1, 63));
+  p.check(`deployment ${id} replicas`, props.replicas, R.integerBetween(0, 1000));
+  checkTemplate(p, `deployment ${id}`, props);
+  p.report(scope);
 }

@@ -16,23 +16,15 @@ import {
   providerPodMetadata,
   providerPodSpec,
   prune,
+  validateDeploymentProps,
+  validatePodProps,
   WorkloadDeploymentProps,
   WorkloadPodProps,
   WorkloadPodTemplate,
 } from "./kubernetes-objects";
-import type { IWorkloadKeyVault } from "../azure/key-vault";
-import type { IAksCluster } from "../azure/aks-with-oidc";
-import { validateDeploymentProps, validatePodProps, validateSecretProviderClassProps } from "../validation";
-
-/** Anything a Key Vault grant can be given to: a managed identity or an application's service principal. */
-export interface IWorkloadPrincipal {
-  /** Object id of the service principal: the principal of role assignments and access policies. */
-  readonly principalId: string;
-  /** Client (application) id: the service account's `azure.workload.identity/client-id`. */
-  readonly clientId: string;
-  /** Tenant of the principal. */
-  readonly tenantId: string;
-}
+import type { IAksCluster, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
+import { Problems } from "../guardrails/problems";
+import * as R from "../guardrails/rules";
 
 /** The Kubernetes side of a workload: namespace, service account, how objects are managed. */
 export interface WorkloadKubernetesProps {
@@ -470,3 +462,36 @@ const clusterObjectsOf = perStack(() => {
     },
   };
 });
+
+/** The Kubernetes side shared by every kind of workload. */
+export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string): void {
+  const p = new Problems();
+  p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
+  p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain, ...R.workloadServiceAccountName);
+  p.check("FederatedWorkload.propagationDelay", props.propagationDelay, ...R.duration);
+  if (props.createNamespace && R.BUILT_IN_NAMESPACES.includes(namespace)) {
+    p.add(`FederatedWorkload.createNamespace: namespace ${JSON.stringify(namespace)} exists in every cluster, so creating it fails with AlreadyExists; drop createNamespace`);
+  }
+  // A literal issuer is checked with the federated credential (its path ends in /federated-credential).
+  p.check("FederatedWorkload.tenantId", props.tenantId, ...R.tenantId);
+  p.check("FederatedWorkload.tokenExpirationSeconds", props.tokenExpirationSeconds, ...R.tokenExpirationSeconds);
+  p.checkLabels("FederatedWorkload.serviceAccountLabels", props.serviceAccountLabels);
+  p.report(scope);
+}
+
+function validateSecretProviderClassProps(scope: Construct, id: string, props: SecretProviderClassProps): void {
+  const p = new Problems();
+  p.check(`SecretProviderClass ${id} name`, props.name, ...R.dns1123Subdomain);
+  if (props.objects.length === 0) p.add(`SecretProviderClass ${id} has no objects; add at least one`);
+  const aliases = new Set<string>();
+  for (const o of props.objects) {
+    p.check(`SecretProviderClass ${id} object name`, o.name, ...R.keyVaultSecretName);
+    const alias = o.alias ?? o.name;
+    if (aliases.has(alias)) p.add(`SecretProviderClass ${id} mounts two objects as ${JSON.stringify(alias)}; give them different aliases`);
+    aliases.add(alias);
+    p.check(`SecretProviderClass ${id} object alias`, o.alias, R.matches(/^[A-Za-z0-9._-]+$/, "a file name (letters, digits, '.', '_', '-')"));
+    p.check(`SecretProviderClass ${id} object version`, o.version, R.matches(/^[0-9a-f]{32}$|^$/, "a 32-character Key Vault version id"));
+  }
+  p.check(`SecretProviderClass ${id} tenantId`, props.tenantId, ...R.tenantId);
+  p.report(scope);
+}

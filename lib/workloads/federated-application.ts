@@ -2,12 +2,14 @@ import { Construct } from "constructs";
 import { Application } from "@cdktf/provider-azuread/lib/application";
 import { ServicePrincipal } from "@cdktf/provider-azuread/lib/service-principal";
 import { ApplicationFederatedIdentityCredential } from "@cdktf/provider-azuread/lib/application-federated-identity-credential";
-import type { IAksCluster, IOidcIssuer } from "../azure/aks-with-oidc";
+import type { IAksCluster, IOidcIssuer, IWorkloadPrincipal } from "../core/types";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
-import { defaultName } from "./federated-workload";
+import { defaultName } from "../core/naming";
 import { addDependency } from "../core/internal";
-import { validateFederatedApplicationProps, validateFederatedCredential } from "../validation";
-import { IWorkloadPrincipal, WorkloadBase, WorkloadKubernetesProps } from "../kubernetes/workload-base";
+import { validateWorkloadKubernetesProps, WorkloadBase, WorkloadKubernetesProps } from "../kubernetes/workload-base";
+import { Problems } from "../guardrails/problems";
+import { validateFederatedCredential } from "../guardrails/federated-credential";
+import * as R from "../guardrails/rules";
 
 /** An Entra application (and its service principal) that federated credentials can be added to. */
 export interface IFederatedApplication extends IWorkloadPrincipal {
@@ -117,4 +119,12 @@ export class FederatedApplicationWorkload extends WorkloadBase {
       cluster,
     );
   }
+}
+
+function validateFederatedApplicationProps(scope: Construct, props: FederatedApplicationWorkloadProps, namespace: string): void {
+  validateWorkloadKubernetesProps(scope, props, namespace);
+  const p = new Problems();
+  // Entra application display names: 1–120 characters (Microsoft Graph application resource).
+  p.check("FederatedApplicationWorkload.applicationDisplayName", props.applicationDisplayName, R.nonEmpty, R.noSurroundingWhitespace, R.lengthBetween(1, 120));
+  p.report(scope);
 }

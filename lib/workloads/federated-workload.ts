@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
-import { IAksCluster, IOidcIssuer } from "../azure/aks-with-oidc";
+import type { IAksCluster, IManagedIdentity, IOidcIssuer } from "../core/types";
+import { defaultName } from "../core/naming";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
-import { IManagedIdentity, ManagedIdentity } from "../azure/managed-identity";
-import { validateWorkloadKubernetesProps } from "../validation";
-import { WorkloadBase, WorkloadKubernetesProps } from "../kubernetes/workload-base";
+import { ManagedIdentity } from "../azure/managed-identity";
+import { validateWorkloadKubernetesProps, WorkloadBase, WorkloadKubernetesProps } from "../kubernetes/workload-base";
 
 /** Properties of {@link FederatedWorkload}. */
 export interface FederatedWorkloadProps extends WorkloadKubernetesProps {
@@ -30,11 +30,6 @@ export interface FederatedWorkloadProps extends WorkloadKubernetesProps {
   readonly location?: string;
   /** Name of the federated identity credential. @default `fic-<namespace>-<serviceAccountName>` */
   readonly federatedCredentialName?: string;
-}
-
-/** `<prefix>-<namespace>-<sa>` with `.` turned into `-`, cut to `max` characters (Azure name rules). */
-export function defaultName(prefix: string, namespace: string, serviceAccount: string, max: number): string {
-  return `${prefix}-${namespace}-${serviceAccount}`.replace(/\./g, "-").slice(0, max).replace(/[-_]+$/, "");
 }
 
 /**
