@@ -1,4 +1,5 @@
-import { AksWithOidc, FederatedWorkload, KeyVaultSecretAccess, WorkloadKeyVault } from "../lib";
+import { App } from "cdktf";
+import { AksWithOidc, FederatedWorkload, KeyVaultSecretAccess, WorkloadIdentityChecks, WorkloadKeyVault } from "../lib";
 import { all, newStack, only, synth } from "./support/helpers";
 
 describe("secure defaults and their opt-outs", () => {
@@ -100,5 +101,14 @@ describe("secure defaults and their opt-outs", () => {
     new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus", grantDeployerClusterAdmin: false });
     new WorkloadKeyVault(s, "kv", { name: "kv-1", resourceGroupName: "rg", location: "eastus", grantDeployer: false });
     expect(all(synth(s), "azurerm_role_assignment")).toHaveLength(0);
+  });
+});
+
+describe("opt-outs under the always-on security pass", () => {
+  test("purgeProtectionEnabled: false synthesizes, with AZWI002 suppressed for that reason", () => {
+    const s = newStack();
+    new WorkloadKeyVault(s, "kv", { name: "kv-x", resourceGroupName: "rg", location: "eastus", purgeProtectionEnabled: false });
+    const finding = WorkloadIdentityChecks.findings(s.node.root as App).find((f) => f.ruleId === "AZWI002");
+    expect(finding?.suppressedBecause).toMatch(/purgeProtectionEnabled: false was set explicitly/);
   });
 });

@@ -22,7 +22,8 @@ export function buildApp(app: App, config: AppConfig): void {
     const platform = new PlatformStack(app, "platform", config);
     stacks = [platform, new WorkloadStack(app, "workload", platform, config)];
   }
-  // The security rule pass runs on every stack's synth (cdktf applies aspects per stack).
+  // The security rule pass runs on every stack's synth: the constructs attach it to their stacks
+  // (lib/guardrails/auto.ts); attaching it here too covers a stack without any of them.
   const checks = new WorkloadIdentityChecks();
   for (const stack of stacks) Aspects.of(stack).add(checks);
 }

@@ -10,6 +10,7 @@ import { propagationWait } from "../core/internal";
 import type { IAksCluster, KubernetesAuthOptions } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
+import { guardStack } from "../guardrails/auto";
 
 /** The system node pool of an {@link AksWithOidc} cluster. */
 export interface SystemNodePoolOptions {
@@ -203,6 +204,7 @@ export class AksWithOidc extends Construct implements IAksCluster {
 
   constructor(scope: Construct, id: string, props: AksWithOidcProps) {
     super(scope, id);
+    guardStack(this);
     validateAksWithOidcProps(this, props);
 
     const azureRbacEnabled = props.azureRbacEnabled ?? true;
@@ -289,6 +291,7 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
 
   constructor(scope: Construct, id: string, props: ExistingAksProps) {
     super(scope, id);
+    guardStack(this);
     validateExistingAksProps(this, props);
 
     if (props.enableWorkloadIdentity) {

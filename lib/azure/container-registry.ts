@@ -6,6 +6,7 @@ import type { IAksCluster } from "../core/types";
 import { registriesOf } from "../core/internal";
 import { Problems, regionSettings } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
+import { guardStack } from "../guardrails/auto";
 
 /** A new registry. */
 export interface NewContainerRegistryProps {
@@ -52,6 +53,7 @@ export class ContainerRegistryAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: ContainerRegistryAccessProps) {
     super(scope, id);
+    guardStack(this);
     validateContainerRegistryAccessProps(this, props);
     if (props.create) {
       this.registry = new ContainerRegistry(this, "registry", {

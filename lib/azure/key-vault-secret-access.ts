@@ -10,6 +10,7 @@ import { addDependency, principalNeeds } from "../core/internal";
 import { WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
+import { guardStack } from "../guardrails/auto";
 
 /** A secret the workload may read. */
 export interface SecretSpec {
@@ -87,6 +88,7 @@ export class KeyVaultSecretAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: KeyVaultSecretAccessProps) {
     super(scope, id);
+    guardStack(this);
     this.vault = isVaultProps(props.vault) ? new WorkloadKeyVault(this, "vault", props.vault) : props.vault;
     this.grantScope = props.grantScope ?? (this.vault.permissionModel === "rbac" ? "secret" : "vault");
     validateKeyVaultSecretAccessProps(this, props, this.vault.permissionModel, this.grantScope);

@@ -9,6 +9,7 @@ import type { FederatedCredentialOptions, IManagedIdentity } from "../core/types
 import { Problems, regionSettings } from "../guardrails/problems";
 import { validateFederatedCredential } from "../guardrails/federated-credential";
 import * as R from "../guardrails/rules";
+import { guardStack } from "../guardrails/auto";
 
 /** Properties of a new {@link ManagedIdentity}. */
 export interface ManagedIdentityProps {
@@ -76,6 +77,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
 
   constructor(scope: Construct, id: string, props?: ManagedIdentityProps) {
     super(scope, id);
+    guardStack(this);
     if (props) {
       validateManagedIdentityProps(this, props);
       const key = identityKey(props.resourceGroupName, props.name, "");

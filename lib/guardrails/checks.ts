@@ -161,6 +161,10 @@ export class WorkloadIdentityChecks implements IAspect {
   public visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;
     const stack = node as TerraformStack;
+    // Once per stack, however many WorkloadIdentityChecks are attached (the constructs attach one;
+    // users and older apps may attach their own).
+    if (reportedStacks.has(stack)) return;
+    reportedStacks.add(stack);
     const findings = WorkloadIdentityChecks.findings(App.of(stack)).filter(
       (f) => f.suppressedBecause === undefined && (f.path === stack.node.path || f.path.startsWith(`${stack.node.path}/`)),
     );
@@ -170,6 +174,8 @@ export class WorkloadIdentityChecks implements IAspect {
     for (const f of findings.filter((x) => x.severity === "warning")) Annotations.of(stack).addWarning(formatFinding(f));
   }
 }
+
+const reportedStacks = new WeakSet<TerraformStack>();
 
 export function formatFinding(f: Finding): string {
   return `[${f.ruleId}] ${f.path}: ${f.message}. Fix: ${f.fix}`;

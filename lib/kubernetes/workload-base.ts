@@ -25,6 +25,7 @@ import {
 import type { IAksCluster, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
+import { guardStack } from "../guardrails/auto";
 
 /** The Kubernetes side of a workload: namespace, service account, how objects are managed. */
 export interface WorkloadKubernetesProps {
@@ -137,6 +138,7 @@ export abstract class WorkloadBase extends Construct {
 
   protected constructor(scope: Construct, id: string, props: WorkloadKubernetesProps) {
     super(scope, id);
+    guardStack(this);
     this.namespaceName = props.namespace ?? "default";
     this.serviceAccountName = props.serviceAccountName;
     this.subject = `system:serviceaccount:${this.namespaceName}:${this.serviceAccountName}`;

@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * npm run manifests -- --outputs OUTPUTS.json --out DIR SYNTH_DIR
+ * azwi-manifests --outputs OUTPUTS.json --out DIR SYNTH_DIR
  * Fills the GitOps YAML templates that `cdktf synth` wrote (SYNTH_DIR/stacks/<stack>/<dir>/…) with
  * the values of Terraform outputs – from `cdktf deploy --outputs-file OUTPUTS.json` or
  * `terraform output -json` – and writes them to DIR/<stack>/<directory>/… . Exit 2, writing nothing, when an
@@ -9,7 +10,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { fillTemplate, outputValue } from "../kubernetes/gitops";
 
-const USAGE = "usage: npm run manifests -- --outputs OUTPUTS.json --out DIR SYNTH_DIR";
+const USAGE = [
+  "usage: azwi-manifests --outputs OUTPUTS.json --out DIR SYNTH_DIR",
+  "  SYNTH_DIR  a cdktf synth output directory whose stacks hold GitOps templates",
+  "  --outputs  cdktf deploy --outputs-file, or terraform output -json",
+  "  --out      where the filled manifests are written (DIR/<stack>/<directory>/...)",
+  "exit 2, writing nothing, when an output is missing or the input is unreadable",
+].join("\n");
 
 function yamlFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -26,7 +33,10 @@ export function main(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--outputs") outputsFile = argv[++i];
     else if (argv[i] === "--out") outDir = argv[++i];
-    else if (argv[i].startsWith("-")) {
+    else if (argv[i] === "-h" || argv[i] === "--help") {
+      console.log(USAGE);
+      return 0;
+    } else if (argv[i].startsWith("-")) {
       console.error(`unknown option ${argv[i]}\n${USAGE}`);
       return 2;
     } else positional.push(argv[i]);

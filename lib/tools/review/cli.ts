@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * npm run review -- [--base BASE] [--out FILE] DIR
+ * azwi-review [--base BASE] [--out FILE] DIR   (in this repository: npm run review -- …)
  * Writes the workload identity review of the cdktf synth output DIR (and what changed from BASE)
  * as GitHub-flavoured Markdown to stdout or FILE. Exit 0 on success, 2 on unreadable input.
  */
@@ -7,7 +8,13 @@ import * as fs from "fs";
 import { buildModel, loadSynthOutput, ReviewInputError } from "./model";
 import { renderReview } from "./render";
 
-const USAGE = "usage: npm run review -- [--base BASE_DIR] [--out FILE] DIR   (DIR: a cdktf synth output directory with manifest.json)";
+const USAGE = [
+  "usage: azwi-review [--base BASE_DIR] [--out FILE] DIR",
+  "  DIR       a cdktf synth output directory (with manifest.json), e.g. cdktf.out",
+  "  --base    the synth output of the base branch: changes are listed first",
+  "  --out     write the Markdown to FILE instead of stdout",
+  "exit 0 on success, 2 on unreadable input",
+].join("\n");
 
 export function main(argv: string[]): number {
   let base: string | undefined;
