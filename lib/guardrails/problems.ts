@@ -8,7 +8,8 @@ import { isUnresolved } from "../core/internal";
 import * as R from "./rules";
 import { regionList } from "./regions";
 
-export type { Rule } from "./rules";
+import type { RegionSettings, Rule } from "./rules";
+export type { Rule };
 
 /**
  * Collects the problems of one construct's props and reports them all at synth time through
@@ -22,7 +23,7 @@ export class Problems {
    * Checks `value` against `rules` (first failure wins). `label` names the field as the user
    * wrote it. Undefined values and values unknown until apply (tokens) are skipped.
    */
-  public check<T>(label: string, value: T | undefined, ...rules: readonly R.Rule<T>[]): this {
+  public check<T>(label: string, value: T | undefined, ...rules: readonly Rule<T>[]): this {
     if (value === undefined || isUnresolved(value)) return this;
     const why = R.firstProblem(value, rules);
     if (why !== undefined) this.messages.push(`${label} ${JSON.stringify(value)} ${why}`);
@@ -53,7 +54,7 @@ export class Problems {
 }
 
 /** Region lists from context (`azwi:additionalRegions`, `azwi:unsupportedFicRegions`). */
-export function regionSettings(scope: IConstruct): R.RegionSettings {
+export function regionSettings(scope: IConstruct): RegionSettings {
   return {
     additionalRegions: regionList(scope.node.tryGetContext("azwi:additionalRegions")),
     unsupportedFicRegions: regionList(scope.node.tryGetContext("azwi:unsupportedFicRegions")),
