@@ -274,3 +274,94 @@ describe("WorkloadIdentityChecks on the default app", () => {
     }
   });
 });
+
+// ---- AZWI015: hand-written Terraform templates in identity attributes (issue 14) ----------------
+
+import { Fn } from "cdktf";
+import { terraformLiteral } from "../lib";
+
+describe("AZWI015: a hand-written template where a token or a literal is expected", () => {
+  const azwi015 = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId === "AZWI015");
+
+  test("fires, as a warning naming the resource and the attribute, on a reference typed as a string", () => {
+    const { findings } = handWritten((s) => {
+      identity(s);
+      new RoleAssignment(s, "ra", {
+        scope: "/subscriptions/x/resourceGroups/rg",
+        roleDefinitionName: "Reader",
+        principalId: "${azurerm_user_assigned_identity.uai.principal_id}",
+      });
+    });
+    expect(azwi015(findings)).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        path: "hand/ra",
+        message: expect.stringMatching(/^azurerm_role_assignment\.principal_id is the hand-written Terraform template "\$\{azurerm_user_assigned_identity\.uai\.principal_id\}"/),
+        fix: expect.stringMatching(/a token.*terraformLiteral\(\)/),
+      }),
+    ]);
+  });
+
+  test("fires on a pod's image and env value, a service account's client-id annotation and a directive in a subject", () => {
+    const { findings } = handWritten((s) => {
+      const uai = identity(s);
+      new PodV1(s, "pod", {
+        metadata: { name: "p", labels: labelled },
+        spec: {
+          serviceAccountName: "sa",
+          container: [{ name: "c", image: '${file("/etc/hostname")}', env: [{ name: "A", value: "%{ if true }x%{ endif }" }, { name: "B", value: uai.clientId }] }],
+        },
+      });
+      new ServiceAccountV1(s, "sa", {
+        metadata: { name: "sa", annotations: { "azure.workload.identity/client-id": "${azurerm_user_assigned_identity.uai.client_id}" } },
+      });
+      fic(s, "fic", uai.id, "system:serviceaccount:default:%{ if true }sa%{ endif }");
+    });
+    expect(azwi015(findings).map((f) => f.message.split(" is the ")[0]).sort()).toEqual([
+      "azurerm_federated_identity_credential.subject",
+      "kubernetes_pod_v1.spec.container[0].env[0].value",
+      "kubernetes_pod_v1.spec.container[0].image",
+      'kubernetes_service_account_v1.metadata.annotations["azure.workload.identity/client-id"]',
+    ]);
+  });
+
+  test("fires on an escape-hatch override", () => {
+    const { findings } = handWritten((s) => {
+      fic(s, "fic", identity(s).id).addOverride("issuer", "${azurerm_kubernetes_cluster.other.oidc_issuer_url}");
+    });
+    expect(azwi015(findings).map((f) => f.message.split(" is the ")[0])).toEqual(["azurerm_federated_identity_credential.issuer"]);
+  });
+
+  test("does not fire on token references, tokens inside text, Fn calls, escaped text or the constructs", () => {
+    const { findings } = handWritten((s) => {
+      const uai = identity(s);
+      new RoleAssignment(s, "ra", { scope: `${uai.id}/child`, roleDefinitionName: "Reader", principalId: uai.principalId });
+      const aks = new KubernetesCluster(s, "aks", {
+        name: "aks", location: "eastus", resourceGroupName: "rg", dnsPrefix: "aks",
+        oidcIssuerEnabled: true, workloadIdentityEnabled: true, localAccountDisabled: true,
+        defaultNodePool: { name: "system", vmSize: "Standard_D2s_v3", nodeCount: 1 },
+        identity: { type: "SystemAssigned" },
+      });
+      fic(s, "fic", uai.id, "system:serviceaccount:default:sa", undefined, aks.oidcIssuerUrl);
+      new ServiceAccountV1(s, "sa", { metadata: { name: "sa", annotations: { "azure.workload.identity/client-id": uai.clientId } } });
+      new PodV1(s, "pod", {
+        metadata: { name: "p", labels: labelled },
+        spec: {
+          serviceAccountName: "sa",
+          container: [{ name: "c", image: Fn.join("/", ["ghcr.io", "org/app:1"]), env: [{ name: "A", value: terraformLiteral('${file("/etc/hostname")}') }, { name: "B", value: "$${not-a-template}" }] }],
+        },
+      });
+      const workload = new FederatedWorkload(s, "wl", { issuer: aks, namespace: "apps", serviceAccountName: "api", identityName: "api-id", resourceGroupName: "rg", location: "eastus" });
+      workload.addPod("api", { name: "api", containers: [{ name: "c", image: "ghcr.io/org/api:1", env: { CLIENT: workload.identity.clientId } }] });
+    });
+    expect(azwi015(findings)).toEqual([]);
+  });
+
+  test("can be suppressed with a reason", () => {
+    const { findings } = handWritten((s) => {
+      const ra = new RoleAssignment(s, "ra", { scope: "/subscriptions/x", roleDefinitionName: "Reader", principalId: "${var.principal}" });
+      WorkloadIdentityChecks.suppress(ra, "AZWI015", "the principal comes from a Terraform variable set by the pipeline");
+    });
+    expect(azwi015(findings).map((f) => f.suppressedBecause)).toEqual(["the principal comes from a Terraform variable set by the pipeline"]);
+  });
+});

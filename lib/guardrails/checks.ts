@@ -48,6 +48,7 @@ export const SECURITY_RULES: Readonly<Record<string, SecurityRule>> = Object.fro
       ["AZWI012", "error", "A Kubernetes federated credential does not have exactly the audience api://AzureADTokenExchange", "use audience [\"api://AzureADTokenExchange\"]: the webhook requests tokens for it"],
       ["AZWI013", "error", "A managed identity has more than 20 federated credentials, or repeats an issuer + subject", "spread workloads over more identities; remove the duplicate credential"],
       ["AZWI014", "warning", "A workload identity pod runs a privileged container or allows privilege escalation", "drop privileged/allow_privilege_escalation (FederatedWorkload.addPod's defaults do)"],
+      ["AZWI015", "warning", "A hand-written Terraform template (a plain \"${…}\" or \"%{…}\" string, not a cdktf token) is in an identity attribute: issuer, subject, audience, parent identity, principal, scope, role, service account annotation or name, image or env value", "pass the construct's attribute or an Fn.* call (a token) instead; for text meant literally use terraformLiteral(); if the expression is intended, suppress with the reason"],
     ] as const
   ).map(([id, severity, title, fix]) => [id, { id, severity, title, fix }]),
 );
@@ -181,6 +182,91 @@ export function formatFinding(f: Finding): string {
   return `[${f.ruleId}] ${f.path}: ${f.message}. Fix: ${f.fix}`;
 }
 
+// ---- Terraform templates in strings ---------------------------------------------------------------
+
+/**
+ * A template sequence Terraform would evaluate: an interpolation `${…}` or a directive `%{…}`.
+ * `text` runs from the opening `${`/`%{` to its closing `}` (or to the end of the string when
+ * unterminated).
+ */
+export interface TemplateSequence {
+  readonly index: number;
+  readonly text: string;
+}
+
+/**
+ * The live template sequences of a string as Terraform reads it. Terraform parses every string
+ * of its JSON, object keys included, as a template (developer.hashicorp.com/terraform/language/syntax/json;
+ * "Strings and Templates"): `${` starts an interpolation, `%{` a directive, and `$${` / `%%{` are
+ * the escapes for a literal `${` / `%{`. The scan is HCL's: left to right, an escape takes three
+ * characters, so `$$${x}` reads as `$` then a literal `${x}` (checked against Terraform 1.11).
+ * cdktf's own references (`${azurerm_x.y.id}`, what tokens resolve to) are live sequences too:
+ * callers decide which ones matter.
+ */
+export function templateSequences(text: string): TemplateSequence[] {
+  const found: TemplateSequence[] = [];
+  for (let i = 0; i < text.length - 1; ) {
+    const c = text[i];
+    if ((c === "$" || c === "%") && text[i + 1] === c && text[i + 2] === "{") {
+      i += 3;
+    } else if ((c === "$" || c === "%") && text[i + 1] === "{") {
+      const end = closingBrace(text, i + 2);
+      found.push({ index: i, text: text.slice(i, end + 1) });
+      i = end + 1;
+    } else {
+      i += 1;
+    }
+  }
+  return found;
+}
+
+/** The index of the `}` closing a sequence whose body starts at `from` (quotes and nesting respected), or the last index. */
+function closingBrace(text: string, from: number): number {
+  let depth = 1;
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === "\\") i += 1;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === "{") {
+      depth += 1;
+    } else if (c === "}" && --depth === 0) {
+      return i;
+    }
+  }
+  return text.length - 1;
+}
+
+/**
+ * `text` escaped so that Terraform reads it literally: every `${` becomes `$${` and every `%{`
+ * becomes `%%{`, nothing else changes, and Terraform reads the result back as exactly `text`
+ * (`templateSequences` finds nothing in it). Use it for free text that must not be an
+ * expression: configuration values, or a construct prop meant literally.
+ *
+ * cdktf's `Fn.rawString` is not a substitute: it leaves `%{` live, and it backslash-escapes quotes
+ * and newlines for use inside an expression, which a plain JSON string keeps as backslashes. Nor
+ * does escaping stop cdktf itself from splicing a token marker (`${TfToken[…]}`) found in the text:
+ * text from outside the program must be refused when it holds one (the app's settings are).
+ */
+export function terraformLiteral(text: string): string {
+  return text.replace(/([$%])\{/g, (_, sign: string) => `${sign}${sign}{`);
+}
+
+/** cdktf's token markers (string, list and map tokens) with their keys. */
+const TOKEN_MARKER = /[$#&]\{TfToken\[[^\]]*\]\}/g;
+
+/**
+ * The hand-written template sequences of a value as the program gave it: the live sequences left
+ * once cdktf's token markers are taken out. A token (an attribute, an `Fn.*` call, a variable)
+ * is not hand-written; `"${azurerm_user_assigned_identity.x.principal_id}"` typed as a string is.
+ */
+export function handWrittenTemplates(value: string): TemplateSequence[] {
+  return templateSequences(value.replace(TOKEN_MARKER, "T"));
+}
+
 function suppressionOf(construct: IConstruct, ruleId: string): string | undefined {
   for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
     const reason = suppressions.get(c)?.get(ruleId);
@@ -264,6 +350,71 @@ const CHECKED: Record<string, Picker> = {
 };
 
 /**
+ * AZWI015: the attributes where a hand-written template is suspect – identity, trust and what a
+ * workload pod runs. Dotted paths into the resource's own (unresolved) attributes; lists are
+ * crossed transparently (blocks and list attributes alike) and `*` is any key of a map.
+ */
+const POD_SPEC_PATHS = [
+  "service_account_name", "service_account",
+  "container.image", "container.env.value", "init_container.image", "init_container.env.value",
+];
+const POD_META_PATHS = ["namespace", "labels.*"];
+const under = (prefix: string, paths: readonly string[]) => paths.map((p) => `${prefix}.${p}`);
+const TEMPLATE_PATHS: Record<string, readonly string[]> = {
+  azurerm_federated_identity_credential: ["issuer", "subject", "audience", "parent_id"],
+  azuread_application_federated_identity_credential: ["issuer", "subject", "audiences", "application_id"],
+  azurerm_role_assignment: ["principal_id", "scope", "role_definition_name", "role_definition_id"],
+  azurerm_key_vault_access_policy: ["object_id", "application_id", "tenant_id", "key_vault_id"],
+  kubernetes_manifest: ["manifest.spec.parameters.*"],
+  ...Object.fromEntries([...SA_TYPES].map((t) => [t, ["metadata.name", "metadata.namespace", "metadata.annotations.*"]])),
+  ...Object.fromEntries([...POD_TYPES].map((t) => [t, [...under("metadata", POD_META_PATHS), ...under("spec", POD_SPEC_PATHS)]])),
+  ...Object.fromEntries(
+    [...TEMPLATE_TYPES].map((t) => [t, [
+      "metadata.namespace",
+      ...under("spec.template.metadata", POD_META_PATHS.slice(1)),
+      ...under("spec.template.spec", POD_SPEC_PATHS),
+    ]]),
+  ),
+  ...Object.fromEntries(
+    [...CRON_TYPES].map((t) => [t, [
+      "metadata.namespace",
+      ...under("spec.job_template.spec.template.metadata", POD_META_PATHS.slice(1)),
+      ...under("spec.job_template.spec.template.spec", POD_SPEC_PATHS),
+    ]]),
+  ),
+};
+
+/** A hand-written template found by AZWI015. */
+interface TemplateHit {
+  readonly construct: TerraformElement;
+  readonly attribute: string;
+  readonly value: string;
+}
+
+/** Appends to `hits` every string at `paths` in `body` that holds a hand-written template. Cheap: no token is resolved. */
+function findHandWritten(construct: TerraformElement, body: any, paths: readonly string[], hits: TemplateHit[]): void {
+  const walk = (value: any, segments: readonly string[], trail: string): void => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, segments, `${trail}[${i}]`));
+      return;
+    }
+    if (segments.length === 0) {
+      if (typeof value === "string" && handWrittenTemplates(value).length > 0) hits.push({ construct, attribute: trail, value });
+      return;
+    }
+    if (typeof value !== "object" || Tokenization.isResolvable(value)) return;
+    const [head, ...rest] = segments;
+    if (head === "*") {
+      for (const [k, v] of Object.entries(value)) walk(v, rest, `${trail}[${JSON.stringify(k)}]`);
+    } else {
+      walk(value[head], rest, trail ? `${trail}.${head}` : head);
+    }
+  };
+  for (const p of paths) walk(body, p.split("."), "");
+}
+
+/**
  * Resolves only the strings that hold tokens; literals and plain structure are copied as they
  * are. Much cheaper than resolving the whole object with cdktf's generic resolver.
  */
@@ -292,7 +443,7 @@ function deepMerge(target: any, source: any): any {
   return target;
 }
 
-function collect(app: App): Element[] {
+function collect(app: App, templateHits: TemplateHit[]): Element[] {
   const elements: Element[] = [];
   const resolver = new DefaultTokenResolver(new StringConcat());
   for (const stack of app.node.findAll().filter(TerraformStack.isStack) as TerraformStack[]) {
@@ -305,7 +456,7 @@ function collect(app: App): Element[] {
       } else if (c instanceof TerraformResource) {
         kind = "resource";
         type = c.terraformResourceType;
-        if (!(type in CHECKED)) continue;
+        if (!(type in CHECKED) && !(type in TEMPLATE_PATHS)) continue;
       } else {
         continue;
       }
@@ -321,6 +472,9 @@ function collect(app: App): Element[] {
         const overrides = r.rawOverrides;
         body = overrides && Object.keys(overrides).length ? deepMerge({ ...r.synthesizeAttributes() }, overrides) : r.synthesizeAttributes();
         name = r.friendlyUniqueId;
+        const paths = TEMPLATE_PATHS[type];
+        if (paths) findHandWritten(c, body, paths, templateHits);
+        if (!(type in CHECKED)) continue;
       }
       const picked = kind === "output" ? { value: body.value, sensitive: body.sensitive } : CHECKED[type](body);
       elements.push({
@@ -338,19 +492,33 @@ function collect(app: App): Element[] {
 }
 
 function analyze(app: App): Finding[] {
-  const elements = collect(app);
+  const templateHits: TemplateHit[] = [];
+  const elements = collect(app, templateHits);
   const findings: Finding[] = [];
-  const report = (e: Element, ruleId: string, message: string) => {
+  const reportOn = (construct: TerraformElement, ruleId: string, message: string) => {
     const rule = SECURITY_RULES[ruleId];
     findings.push({
       ruleId,
       severity: rule.severity,
-      path: e.construct.node.path,
+      path: construct.node.path,
       message,
       fix: rule.fix,
-      suppressedBecause: suppressionOf(e.construct, ruleId),
+      suppressedBecause: suppressionOf(construct, ruleId),
     });
   };
+  const report = (e: Element, ruleId: string, message: string) => reportOn(e.construct, ruleId, message);
+
+  // Hand-written templates: cdktf's escape hatch, legitimate, but where a token or a literal is
+  // expected it is either a mistake (a reference typed by hand, unchecked by cdktf) or text that
+  // Terraform will evaluate (`${file(…)}`).
+  for (const hit of templateHits) {
+    const shown = hit.value.length > 120 ? `${hit.value.slice(0, 117)}...` : hit.value;
+    reportOn(
+      hit.construct,
+      "AZWI015",
+      `${(hit.construct as TerraformResource).terraformResourceType}.${hit.attribute} is the hand-written Terraform template ${JSON.stringify(shown)}, which Terraform evaluates at plan and apply`,
+    );
+  }
 
   // Index by stack and address, for following references like ${kubernetes_service_account_v1.x.metadata[0].name}.
   const byAddress = new Map<string, Element>();

@@ -316,3 +316,32 @@ export function federationRegion(settings: RegionSettings = {}): Rule {
         `(${UNSUPPORTED_FIC_REGIONS_URL}); create the identity in a supported region – it can still be used from this one`
       : undefined;
 }
+
+// ---- Configuration as data (issue 14): shapes of the app's settings that are not names --------
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Azure subscription ids are GUIDs (`az account show --query id`). */
+export const subscriptionId: readonly Rule[] = [matches(GUID, "a GUID (subscription id), e.g. 00000000-0000-0000-0000-000000000000")];
+
+/**
+ * VM size: `Standard_` then letters, digits, `_` and `-` – `Standard_D2s_v3`, `Standard_NC24ads_A100_v4`,
+ * and the constrained-vCPU sizes with a `-` such as `Standard_DS13-4_v2` (Microsoft Learn, "Virtual
+ * machine sizes overview", naming conventions; the VirtualMachineSizeTypes list of the compute API).
+ * The `Basic_` sizes are retired and AKS does not offer them.
+ */
+export const vmSize: readonly Rule[] = [
+  lengthBetween(10, 64),
+  matches(/^Standard_[A-Za-z0-9][A-Za-z0-9_-]*$/, "a VM size such as Standard_D2s_v3: 'Standard_' then letters, digits, '_' and '-'"),
+];
+
+/**
+ * A region's programmatic name: letters and digits once spaces are removed and case folded
+ * (`East US` → `eastus`, as the azurerm provider normalizes; see ./regions `normalizeRegion`).
+ */
+export const regionName: readonly Rule[] = [
+  (v) =>
+    /^[a-z][a-z0-9]{1,63}$/.test(normalizeRegion(v))
+      ? undefined
+      : "must be a region name: letters and digits, such as eastus or westeurope (`az account list-locations -o table`)",
+];
