@@ -97,4 +97,21 @@ describe("AksWithOidc.fromExisting", () => {
     expect(step.body.provisioner[0]["local-exec"].command).toContain("--enable-oidc-issuer --enable-workload-identity");
     expect(only(json, "azurerm_kubernetes_cluster", "data").body.depends_on).toEqual([`terraform_data.${step.name}`]);
   });
+
+  test("runs the az aks update step again only for another cluster, and passes its names as environment", () => {
+    const stack = newStack();
+    AksWithOidc.fromExisting(stack, "existing", { name: "aks1", resourceGroupName: "rg1", enableWorkloadIdentity: true });
+    const step = only(synth(stack), "terraform_data").body;
+    expect(step.triggers_replace).toEqual({ name: "aks1", resource_group: "rg1" });
+    expect(step.provisioner[0]["local-exec"].environment).toEqual({ RG: "rg1", NAME: "aks1" });
+    expect(step.provisioner[0]["local-exec"].command).toContain('--resource-group "$RG" --name "$NAME"');
+  });
+
+  test("reads without an update step unless enableWorkloadIdentity is set", () => {
+    const stack = newStack();
+    AksWithOidc.fromExisting(stack, "existing", { name: "aks1", resourceGroupName: "rg1" });
+    const json = synth(stack);
+    expect(all(json, "terraform_data")).toEqual([]);
+    expect(only(json, "azurerm_kubernetes_cluster", "data").body.depends_on).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-import { AksWithOidc, FederatedWorkload, ManagedIdentity } from "../lib";
+import { AksWithOidc, defaultName, FederatedWorkload, ManagedIdentity } from "../lib";
 import { all, newStack, only, resolve, synth } from "./support/helpers";
 
 const ISSUER = "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/";
@@ -185,5 +185,31 @@ describe("FederatedWorkload.addPod", () => {
     expect(only(json, "kubernetes_pod_v1").body.spec.toleration).toEqual([
       { key: "workload", operator: "Equal", value: "batch", effect: "NoSchedule" },
     ]);
+  });
+
+  test("names a new identity id-<namespace>-<sa> and its credential fic-<namespace>-<sa> by default", () => {
+    const { stack } = workload({ namespace: "apps", serviceAccountName: "api.v2" });
+    const json = synth(stack);
+    expect(only(json, "azurerm_user_assigned_identity").body.name).toBe("id-apps-api-v2");
+    expect(only(json, "azurerm_federated_identity_credential").body.name).toBe("fic-apps-api-v2");
+  });
+
+  test("takes identityName and federatedCredentialName over the defaults", () => {
+    const { stack } = workload({ identityName: "myIdentity", federatedCredentialName: "myFedIdentity" });
+    const json = synth(stack);
+    expect(only(json, "azurerm_user_assigned_identity").body.name).toBe("myIdentity");
+    expect(only(json, "azurerm_federated_identity_credential").body.name).toBe("myFedIdentity");
+  });
+});
+
+describe("defaultName", () => {
+  test("joins prefix, namespace and service account with '-' and turns dots into '-'", () => {
+    expect(defaultName("id", "ns.a", "sa.b", 128)).toBe("id-ns-a-sa-b");
+  });
+
+  test("cuts to the limit and drops the '-' or '_' the cut leaves at the end", () => {
+    expect(defaultName("fic", "abc", "def", 8)).toBe("fic-abc");
+    expect(defaultName("fic", "ab_", "x", 7)).toBe("fic-ab");
+    expect(defaultName("fic", "abc", "def", 120)).toHaveLength("fic-abc-def".length);
   });
 });
