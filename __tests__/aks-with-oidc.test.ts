@@ -75,6 +75,100 @@ describe("AksWithOidc", () => {
   });
 });
 
+describe("AksWithOidc defaults and props", () => {
+  test("uses the name as DNS prefix, the Free tier, a system-assigned identity and a managed OS disk", () => {
+    const c = cluster().json.resource.azurerm_kubernetes_cluster;
+    const body: any = Object.values(c)[0];
+    expect(body).toMatchObject({ dns_prefix: "aks1", sku_tier: "Free", identity: { type: "SystemAssigned" } });
+    expect(body.default_node_pool).toMatchObject({ os_disk_type: "Managed", temporary_name_for_rotation: "tmprotate" });
+    expect(body.key_vault_secrets_provider).toBeUndefined();
+  });
+
+  test("passes the pool, version, tier, admin groups and tags through", () => {
+    const { json } = cluster({
+      dnsPrefix: "myaks",
+      kubernetesVersion: "1.33",
+      skuTier: "Standard",
+      adminGroupObjectIds: ["00000000-0000-0000-0000-000000000001"],
+      systemNodePool: { name: "sys", vmSize: "Standard_D4s_v5", nodeCount: 3, zones: ["1", "2"], osDiskType: "Ephemeral" },
+      tags: { team: "platform" },
+    });
+    const c = only(json, "azurerm_kubernetes_cluster").body;
+    expect(c).toMatchObject({ dns_prefix: "myaks", kubernetes_version: "1.33", sku_tier: "Standard", tags: { team: "platform" } });
+    expect(c.azure_active_directory_role_based_access_control.admin_group_object_ids).toEqual(["00000000-0000-0000-0000-000000000001"]);
+    expect(c.default_node_pool).toMatchObject({ name: "sys", vm_size: "Standard_D4s_v5", node_count: 3, zones: ["1", "2"], os_disk_type: "Ephemeral" });
+  });
+
+  test("turns the CSI add-on on with rotation every 2m by default, or as given", () => {
+    expect(only(cluster({ secretsStoreCsiDriver: true }).json, "azurerm_kubernetes_cluster").body.key_vault_secrets_provider).toEqual({
+      secret_rotation_enabled: true,
+      secret_rotation_interval: "2m",
+    });
+    expect(
+      only(cluster({ secretsStoreCsiDriver: { rotationEnabled: false, rotationInterval: "10m" } }).json, "azurerm_kubernetes_cluster").body
+        .key_vault_secrets_provider,
+    ).toEqual({ secret_rotation_enabled: false, secret_rotation_interval: "10m" });
+  });
+
+  test("reads the deployer's client config only when it needs the tenant or the deployer's object id", () => {
+    const tenant = "00000000-0000-0000-0000-0000000000aa";
+    const without = cluster({ tenantId: tenant, grantDeployerClusterAdmin: false }).json;
+    expect(all(without, "azurerm_client_config", "data")).toEqual([]);
+    expect(only(without, "azurerm_kubernetes_cluster").body.azure_active_directory_role_based_access_control.tenant_id).toBe(tenant);
+    const withClient = cluster().json;
+    const client = only(withClient, "azurerm_client_config", "data").name;
+    expect(only(withClient, "azurerm_kubernetes_cluster").body.azure_active_directory_role_based_access_control.tenant_id).toBe(
+      `\${data.azurerm_client_config.${client}.tenant_id}`,
+    );
+  });
+
+  test("gives no deployer grant without Azure RBAC (nothing to grant)", () => {
+    const { json, aks } = cluster({ azureRbacEnabled: false });
+    expect(all(json, "azurerm_role_assignment")).toEqual([]);
+    expect(aks.kubernetesReady).toBeUndefined();
+  });
+
+  test("waits rolePropagationDelay after the deployer's grant, re-waiting when the grant is replaced", () => {
+    const { json, aks } = cluster({ rolePropagationDelay: "5m" });
+    const role = only(json, "azurerm_role_assignment").name;
+    const wait = only(json, "time_sleep").body;
+    expect(wait.create_duration).toBe("5m");
+    expect(wait.triggers).toEqual({ role_assignment_id: `\${azurerm_role_assignment.${role}.id}` });
+    expect(aks.kubernetesReady).toBeDefined();
+  });
+
+  test("exposes the cluster's name, resource group, id and kubelet object id as references", () => {
+    const { stack, aks } = cluster();
+    const name = only(synth(stack), "azurerm_kubernetes_cluster").name;
+    expect(resolve(stack, [aks.clusterName, aks.resourceGroupName, aks.clusterId, aks.kubeletObjectId])).toEqual([
+      `\${azurerm_kubernetes_cluster.${name}.name}`,
+      `\${azurerm_kubernetes_cluster.${name}.resource_group_name}`,
+      `\${azurerm_kubernetes_cluster.${name}.id}`,
+      `\${azurerm_kubernetes_cluster.${name}.kubelet_identity[0].object_id}`,
+    ]);
+  });
+
+  test.each([
+    [{ systemNodePool: { drainTimeoutInMinutes: 0 } }, /systemNodePool\.drainTimeoutInMinutes 0 must be an integer from 1 to 1440/],
+    [{ secretsStoreCsiDriver: { rotationInterval: "2 minutes" } }, /secretsStoreCsiDriver\.rotationInterval "2 minutes" must be one number and one unit/],
+    [{ dnsPrefix: "-bad" }, /AksWithOidc\.dnsPrefix "-bad" must be/],
+    [{ systemNodePool: { name: "System" } }, /AksWithOidc\.systemNodePool\.name "System" must be lowercase letters and digits/],
+    [{ systemNodePool: { nodeCount: 0 } }, /AksWithOidc\.systemNodePool\.nodeCount 0 must be an integer from 1 to 1000/],
+    [{ tenantId: "tenant" }, /AksWithOidc\.tenantId "tenant" must be a GUID/],
+    [{ location: "mars" }, /AksWithOidc\.location "mars" must be an Azure region/],
+  ])("rejects %j", (props, message) => {
+    const stack = newStack();
+    new AksWithOidc(stack, "aks", { name: "aks1", resourceGroupName: "rg1", location: "eastus", ...(props as object) });
+    expect(() => synth(stack)).toThrow(message);
+  });
+
+  test("fromExisting refuses names no cluster or resource group can have", () => {
+    const stack = newStack();
+    AksWithOidc.fromExisting(stack, "existing", { name: "-aks", resourceGroupName: "rg/1" });
+    expect(() => synth(stack)).toThrow(/AksWithOidc\.fromExisting name "-aks" must be[\s\S]*AksWithOidc\.fromExisting resourceGroupName "rg\/1" must be/);
+  });
+});
+
 describe("AksWithOidc.fromExisting", () => {
   test("reads the cluster through a data source with an OIDC postcondition", () => {
     const stack = newStack();

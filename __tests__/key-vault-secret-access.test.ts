@@ -147,4 +147,91 @@ describe("KeyVaultSecretAccess", () => {
       SECRET_NAME: "my-secret",
     });
   });
+
+  test("names the value variable after the secret, lower-cased with '-' as '_'", () => {
+    const { stack, vault, workload } = setup();
+    const access = new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "DB-Password" }] });
+    const json = synth(stack);
+    expect(Object.keys(json.variable)).toEqual(["keyvault_secret_db_password"]);
+    expect(Object.keys(access.valueVariables)).toEqual(["DB-Password"]);
+  });
+
+  test("refuses a second value variable of the same name in one stack, asking for an explicit value", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "one", { workload, vault, secrets: [{ name: "db" }] });
+    expect(() => new KeyVaultSecretAccess(stack, "two", { workload, vault, secrets: [{ name: "db" }] })).toThrow(
+      /a variable named keyvault_secret_db already exists in stack test; pass the value of secret "db" explicitly as `value`/,
+    );
+  });
+
+  test("writes a new value when valueVersion is bumped, and passes content type and expiry through", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", {
+      workload,
+      vault,
+      secrets: [{ name: "db", valueVersion: 3, contentType: "text/plain", expirationDate: "2027-01-01T00:00:00Z" }],
+    });
+    const secret = only(synth(stack), "azurerm_key_vault_secret").body;
+    expect(secret).toMatchObject({ value_wo_version: 3, content_type: "text/plain", expiration_date: "2027-01-01T00:00:00Z" });
+  });
+
+  test("describes each grant by what it reads", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "one", { workload, vault, secrets: [{ name: "a" }] });
+    new KeyVaultSecretAccess(stack, "all", { workload, vault, secrets: [{ name: "b" }], grantScope: "vault" });
+    const descriptions = all(synth(stack), "azurerm_role_assignment")
+      .filter((r) => r.body.role_definition_name === "Key Vault Secrets User")
+      .map((r) => r.body.description)
+      .sort();
+    expect(descriptions).toEqual(["Workload identity reads all secrets of the vault.", "Workload identity reads secret a."]);
+  });
+
+  test("grants the principal itself when given one instead of a workload", () => {
+    const stack = newStack();
+    const vault = new WorkloadKeyVault(stack, "kv", { name: "kv-test-1", resourceGroupName: "rg1", location: "eastus" });
+    const identity = ManagedIdentity.fromAttributes(stack, "id", {
+      identityId: "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x",
+      clientId: "c",
+      principalId: "11111111-2222-3333-4444-555555555555",
+      tenantId: "t",
+    });
+    new KeyVaultSecretAccess(stack, "access", { workload: identity, vault, secrets: [{ name: "db" }] });
+    const grant = all(synth(stack), "azurerm_role_assignment").find((r) => r.body.role_definition_name === "Key Vault Secrets User")!;
+    expect(grant.body.principal_id).toBe("11111111-2222-3333-4444-555555555555");
+  });
+
+  test("podEnvironment names the secret asked for, and refuses one that is not granted here", () => {
+    const { stack, vault, workload } = setup();
+    const access = new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "a" }, { name: "b" }] });
+    expect(access.podEnvironment("b").SECRET_NAME).toBe("b");
+    expect(access.podEnvironment().SECRET_NAME).toBe("a");
+    expect(() => access.podEnvironment("c")).toThrow(/no secret named "c" is granted here/);
+  });
+
+  test("pinnedEnvironment pins the version this deploy writes, or the given version of an existing secret", () => {
+    const { stack, vault, workload } = setup();
+    const access = new KeyVaultSecretAccess(stack, "access", {
+      workload,
+      vault,
+      secrets: [{ name: "new" }, { name: "old", existing: true, version: "0123456789abcdef0123456789abcdef" }, { name: "loose", existing: true }],
+    });
+    const json = synth(stack);
+    const kv = only(json, "azurerm_key_vault").name;
+    const secret = only(json, "azurerm_key_vault_secret").name;
+    expect(resolve(stack, access.pinnedEnvironment("new"))).toEqual({
+      KEY_VAULT_NAME: `\${azurerm_key_vault.${kv}.name}`,
+      SECRET_NAME: "new",
+      VERSION_ID: `\${azurerm_key_vault_secret.${secret}.version}`,
+    });
+    expect(access.pinnedEnvironment("old").VERSION_ID).toBe("0123456789abcdef0123456789abcdef");
+    expect(() => access.pinnedEnvironment("loose")).toThrow(/secret "loose" is existing and has no `version` to pin/);
+  });
+
+  test("exposes its grants as resources", () => {
+    const { stack, vault, workload } = setup();
+    const access = new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "a" }, { name: "b" }] });
+    expect(access.grantResources).toHaveLength(2);
+    expect(access.grantResources).toEqual(access.grants);
+    expect(access.grantScope).toBe("secret");
+  });
 });
