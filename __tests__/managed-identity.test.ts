@@ -87,4 +87,35 @@ describe("ManagedIdentity", () => {
     id.addFederatedCredential(s, "fic", { name: "-x", issuer: "http://issuer", subject: "system:serviceaccount:Apps:a" });
     expect(() => synth(s)).toThrow(/federated credential name "-x"[\s\S]*federated credential issuer "http:\/\/issuer"[\s\S]*federated credential subject "system:serviceaccount:Apps:a" must name a valid namespace/);
   });
+
+  test("fromAttributes falls back to Terraform functions for a literal id without a resource group", () => {
+    const s = newStack();
+    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: "not-an-id", clientId: "c", principalId: "p", tenantId: "t" });
+    expect(resolve(s, id.resourceGroupName)).toBe(resolve(s, Fn.element(Fn.split("/", "not-an-id"), 4)));
+  });
+
+  test("does not take the id of something below an identity for the identity", () => {
+    const s = newStack();
+    const below = ManagedIdentity.fromAttributes(s, "a", { identityId: `${ID}/federatedIdentityCredentials/x`, clientId: "c", principalId: "p", tenantId: "t" });
+    const identity = ManagedIdentity.fromExisting(s, "b", { name: "shared", resourceGroupName: "rg-ids" });
+    for (let i = 0; i < 11; i++) below.addFederatedCredential(s, `a${i}`, { name: `fic-a${i}`, issuer: ISSUER, subject: `system:serviceaccount:apps:a${i}` });
+    for (let i = 0; i < 11; i++) identity.addFederatedCredential(s, `b${i}`, { name: `fic-b${i}`, issuer: ISSUER, subject: `system:serviceaccount:apps:b${i}` });
+    expect(() => synth(s)).not.toThrow();
+  });
+
+  test("treats two identities named by one value known only at apply as the same identity", () => {
+    const s = newStack();
+    const rg = new TerraformVariable(s, "rg", { type: "string" }).stringValue;
+    new ManagedIdentity(s, "a", { name: "id-x", resourceGroupName: rg, location: "eastus" });
+    new ManagedIdentity(s, "b", { name: "id-y", resourceGroupName: rg, location: "eastus" });
+    expect(() => synth(s)).not.toThrow();
+    new ManagedIdentity(s, "c", { name: "id-x", resourceGroupName: rg, location: "eastus" });
+    expect(() => synth(s)).toThrow(/ManagedIdentity\.name "id-x" in resource group .* is already created by test\/a; Azure would refuse the second create \(the resource already exists\) – share that identity object instead/);
+  });
+
+  test("fromExisting refuses a resource group name no group can have", () => {
+    const s = newStack();
+    ManagedIdentity.fromExisting(s, "id", { name: "shared", resourceGroupName: "rg." });
+    expect(() => synth(s)).toThrow(/ManagedIdentity\.fromExisting resourceGroupName "rg\." must not end with '\.'/);
+  });
 });

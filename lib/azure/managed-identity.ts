@@ -4,7 +4,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
-import { addDependency, constructCredentials, isUnresolved, perApp } from "../core/internal";
+import { addDependency, constructCredentials, perApp } from "../core/internal";
 import type { FederatedCredentialOptions, IManagedIdentity } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
 import { validateFederatedCredential } from "../guardrails/federated-credential";
@@ -51,7 +51,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
       resourceGroupName: props.resourceGroupName,
     });
     validateExistingIdentityProps(identity, props);
-    identity.init(data.id, data.clientId, data.principalId, data.tenantId, props.resourceGroupName, identityKey(props.resourceGroupName, props.name, data.id));
+    identity.init(data.id, data.clientId, data.principalId, data.tenantId, props.resourceGroupName, identityKey(props.resourceGroupName, props.name));
     return identity;
   }
 
@@ -59,8 +59,9 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
   public static fromAttributes(scope: Construct, id: string, attrs: ManagedIdentityAttributes): ManagedIdentity {
     const identity = new ManagedIdentity(scope, id);
     const rg = attrs.resourceGroupName ?? resourceGroupFromId(attrs.identityId);
-    const parsed = isUnresolved(attrs.identityId) ? undefined : /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(attrs.identityId);
-    identity.init(attrs.identityId, attrs.clientId, attrs.principalId, attrs.tenantId, rg, parsed ? identityKey(parsed[1], parsed[2], attrs.identityId) : attrs.identityId);
+    // A literal id names its identity; a token's string never matches, and the token itself is the key.
+    const parsed = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(attrs.identityId);
+    identity.init(attrs.identityId, attrs.clientId, attrs.principalId, attrs.tenantId, rg, parsed ? identityKey(parsed[1], parsed[2]) : attrs.identityId);
     return identity;
   }
 
@@ -80,8 +81,8 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     guardStack(this);
     if (props) {
       validateManagedIdentityProps(this, props);
-      const key = identityKey(props.resourceGroupName, props.name, "");
-      const first = key && createdIdentities(this).get(key);
+      const key = identityKey(props.resourceGroupName, props.name);
+      const first = createdIdentities(this).get(key);
       if (first) {
         this.node.addValidation({
           validate: () => [
@@ -89,7 +90,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
               "Azure would refuse the second create (the resource already exists) – share that identity object instead",
           ],
         });
-      } else if (key) {
+      } else {
         createdIdentities(this).set(key, this.node.path);
       }
       this.resource = new UserAssignedIdentity(this, "identity", {
@@ -99,7 +100,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
         tags: props.tags,
       });
       const r = this.resource;
-      this.init(r.id, r.clientId, r.principalId, r.tenantId, r.resourceGroupName, identityKey(props.resourceGroupName, props.name, r.id));
+      this.init(r.id, r.clientId, r.principalId, r.tenantId, r.resourceGroupName, identityKey(props.resourceGroupName, props.name));
     }
   }
 
@@ -167,21 +168,20 @@ function newRecord(key: string, map: Map<string, IdentityRecord>): IdentityRecor
 }
 
 /**
- * `<resource group>/<name>`, lowercased (Azure resource names are case-insensitive), when both are
- * known at synth; otherwise the id token, which is unique to this object. The subscription is not
- * part of the key (it is rarely known at synth), so two identities of one name and resource group
- * in different subscriptions of one app would be counted together.
+ * `<resource group>/<name>`, lowercased (Azure resource names are case-insensitive). Values known
+ * only at apply are cdktf token strings, unique per value: the same token twice is the same value,
+ * so the key stays exact. The subscription is not part of the key (it is rarely known at synth),
+ * so two identities of one name and resource group in different subscriptions of one app would be
+ * counted together.
  */
-function identityKey(resourceGroupName: string, name: string, id: string): string {
-  return isUnresolved(resourceGroupName) || isUnresolved(name) ? id : `${resourceGroupName}/${name}`.toLowerCase();
+function identityKey(resourceGroupName: string, name: string): string {
+  return `${resourceGroupName}/${name}`.toLowerCase();
 }
 
 function resourceGroupFromId(identityId: string): string {
-  if (!isUnresolved(identityId)) {
-    const match = /\/resourceGroups\/([^/]+)\//i.exec(identityId);
-    if (match) return match[1];
-  }
-  return Fn.element(Fn.split("/", identityId), 4);
+  // A token's string never matches, so an id known only at apply is split by Terraform.
+  const match = /\/resourceGroups\/([^/]+)\//i.exec(identityId);
+  return match ? match[1] : Fn.element(Fn.split("/", identityId), 4);
 }
 
 function validateExistingIdentityProps(scope: Construct, props: { readonly name: string; readonly resourceGroupName: string }): void {
