@@ -96,7 +96,16 @@ describe("FederatedWorkload", () => {
   test("requires a resource group and location to create an identity", () => {
     const stack = newStack();
     expect(() => new FederatedWorkload(stack, "app", { issuer: ISSUER, serviceAccountName: "sa" })).toThrow(
-      /resourceGroupName and location are required to create a new identity/,
+      /resourceGroupName and location are required to create a new identity; pass them, or pass an existing identity as `identity`/,
+    );
+  });
+
+  test("requires both: a resource group without a location is not enough", () => {
+    expect(() => new FederatedWorkload(newStack(), "app", { issuer: ISSUER, serviceAccountName: "sa", resourceGroupName: "rg1" })).toThrow(
+      /resourceGroupName and location are required/,
+    );
+    expect(() => new FederatedWorkload(newStack(), "app", { issuer: ISSUER, serviceAccountName: "sa", location: "eastus" })).toThrow(
+      /resourceGroupName and location are required/,
     );
   });
 });
