@@ -42,6 +42,20 @@ describe("pods survive the webhook's mutation (no replacement on the next plan)"
     expect(data.body.triggers_replace.spec.container[0].env).toEqual([{ name: "A", value: "1" }]);
   });
 
+  test("the pod's terraform_data runs no `terraform version` at synth (cdktf's DataResource does, per instance)", () => {
+    const childProcess = require("child_process");
+    const spy = jest.spyOn(childProcess, "execSync");
+    try {
+      const s = newStack();
+      const w = workload(s);
+      for (const name of ["a", "b", "c"]) w.addPod(name, { name, containers: [container()] });
+      synth(s);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test("a changed env value changes the terraform_data, so the pod is replaced with it", () => {
     const specOf = (value: string) => {
       const s = newStack();

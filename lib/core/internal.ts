@@ -1,4 +1,4 @@
-import { TerraformResource, TerraformStack, Token } from "cdktf";
+import { anyToTerraform, hashMapper, TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
@@ -152,3 +152,24 @@ export interface AttachedRegistry {
 
 /** Registries attached in a stack, for pods whose images come from them. */
 export const registriesOf = perStack((): AttachedRegistry[] => []);
+
+/**
+ * A `terraform_data` that holds `triggers_replace` (a value whose change replaces it, and so
+ * whatever names it in `replace_triggered_by`). Not cdktf's `DataResource`: that class adds, per
+ * instance, a validation that runs `terraform version` through execSync at synth (cdktf 0.21
+ * lib/terraform-data-resource.js), about 150 ms each – a synth of N pods paid N times that, and
+ * failed where no terraform binary is installed.
+ */
+export class TriggerRecord extends TerraformResource {
+  constructor(scope: Construct, id: string, private readonly triggers: Record<string, unknown>) {
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: any } {
+    return { triggers_replace: hashMapper(anyToTerraform)(this.triggers) };
+  }
+
+  protected override synthesizeHclAttributes(): { [name: string]: any } {
+    return { triggers_replace: { value: hashMapper(anyToTerraform)(this.triggers), isBlock: false, type: "map", storageClassType: "anyMap" } };
+  }
+}

@@ -1,4 +1,4 @@
-import { Annotations, DataResource, TerraformProvider, TerraformResource } from "cdktf";
+import { Annotations, TerraformProvider, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
@@ -8,7 +8,7 @@ import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
 import { GitOpsManifests, ManifestObject, removeStaleManifests } from "./gitops";
-import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, workloadPrincipals } from "../core/internal";
+import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, TriggerRecord, workloadPrincipals } from "../core/internal";
 import {
   manifestPodMetadata,
   manifestPodSpec,
@@ -283,7 +283,7 @@ export abstract class WorkloadBase extends Construct {
     // the user changes still rolls out, what the webhook adds never diffs. Trade-off: drift made
     // outside Terraform in the spec (only image and tolerations can be edited on a live pod) is not
     // corrected; replace the pod with `terraform apply -replace` for that.
-    const specHash = new DataResource(this, `${id}-spec`, { triggersReplace: { spec } });
+    const specHash = new TriggerRecord(this, `${id}-spec`, { spec });
     const pod = new PodV1(this, id, {
       provider: this.provider,
       metadata: providerPodMetadata(props, ctx, props.name, this.serviceAccount!.metadata.namespace),
