@@ -22,7 +22,7 @@ import {
   WorkloadPodProps,
   WorkloadPodTemplate,
 } from "./kubernetes-objects";
-import type { IAksCluster, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
+import type { IAksCluster, IOidcIssuer, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
 import { guardStack } from "../guardrails/auto";
@@ -148,15 +148,17 @@ export abstract class WorkloadBase extends Construct {
 
   /**
    * Creates the namespace and the annotated service account; called by subclasses once the
-   * principal exists. `trust` holds the credential's id, issuer and subject: the propagation wait
-   * runs again when any of them changes (issuer and subject are updated in place, keeping the id).
+   * principal exists. The propagation wait is triggered by the credential's id, issuer and subject:
+   * it runs again when any of them changes (issuer and subject are updated in place, keeping the id).
+   * `issuer` is the workload's issuer prop: a cluster also orders the Kubernetes objects.
    */
   protected initKubernetes(
     props: WorkloadKubernetesProps,
-    credential: TerraformResource,
-    trust: Record<string, string>,
-    cluster?: Partial<IAksCluster>,
+    credential: TerraformResource & { readonly id: string; readonly issuer: string; readonly subject: string },
+    issuer: IOidcIssuer | string,
   ): void {
+    const cluster = typeof issuer === "string" ? undefined : (issuer as Partial<IAksCluster>);
+    const trust = { federated_credential_id: credential.id, issuer: credential.issuer, subject: credential.subject };
     this.provider = props.kubernetesProvider;
     this.clusterReady = cluster?.kubernetesReady;
     this.clusterResource = cluster?.clusterResource;

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Application } from "@cdktf/provider-azuread/lib/application";
 import { ServicePrincipal } from "@cdktf/provider-azuread/lib/service-principal";
 import { ApplicationFederatedIdentityCredential } from "@cdktf/provider-azuread/lib/application-federated-identity-credential";
-import type { IAksCluster, IOidcIssuer, IWorkloadPrincipal } from "../core/types";
+import type { IOidcIssuer, IWorkloadPrincipal } from "../core/types";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
 import { defaultName } from "../core/naming";
 import { addDependency } from "../core/internal";
@@ -110,14 +110,7 @@ export class FederatedApplicationWorkload extends WorkloadBase {
     log.count += 1;
 
     // A cluster outside Azure has no tenant of its own: name the application's tenant on the SA.
-    const fic = this.federatedCredential;
-    const cluster = typeof props.issuer === "string" ? undefined : (props.issuer as Partial<IAksCluster>);
-    this.initKubernetes(
-      { ...props, tenantId: props.tenantId ?? this.principal.tenantId },
-      fic,
-      { federated_credential_id: fic.id, issuer: fic.issuer, subject: fic.subject },
-      cluster,
-    );
+    this.initKubernetes({ ...props, tenantId: props.tenantId ?? this.principal.tenantId }, this.federatedCredential, props.issuer);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
-import type { IAksCluster, IManagedIdentity, IOidcIssuer } from "../core/types";
+import type { IManagedIdentity, IOidcIssuer } from "../core/types";
 import { defaultName } from "../core/naming";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
 import { ManagedIdentity } from "../azure/managed-identity";
@@ -79,8 +79,6 @@ export class FederatedWorkload extends WorkloadBase {
       audience: TOKEN_EXCHANGE_AUDIENCE,
     });
 
-    const cluster = typeof props.issuer === "string" ? undefined : (props.issuer as Partial<IAksCluster>);
-    const fic = this.federatedCredential;
-    this.initKubernetes(props, fic, { federated_credential_id: fic.id, issuer: fic.issuer, subject: fic.subject }, cluster);
+    this.initKubernetes(props, this.federatedCredential, props.issuer);
   }
 }
