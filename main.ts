@@ -1,17 +1,18 @@
 import { App } from "cdktf";
 import { checkApp, GuardrailError } from "./lib/guardrails/check-app";
-import { buildApp, ConfigError, environmentThenContext, loadConfig } from "./stacks";
+import { buildConfiguredApp, ConfigError, EnvironmentError, environmentThenContext } from "./stacks";
 
-// `cdktf synth|diff|deploy` runs this file. Settings come from the walkthroughs' environment
-// variables, then cdktf context, then defaults (see README, "Configuration").
+// `cdktf synth|diff|deploy` runs this file. With environment files (ENVIRONMENTS_DIR, default
+// `environments/`), it builds every environment's stacks; without, the default app, whose settings
+// come from the walkthroughs' environment variables, then cdktf context, then defaults (see
+// README, "Configuration" and "Environments").
 const app = new App();
 try {
-  const config = loadConfig(environmentThenContext(process.env, (name) => app.node.tryGetContext(name)));
-  buildApp(app, config);
+  buildConfiguredApp(app, environmentThenContext(process.env, (name) => app.node.tryGetContext(name)));
   checkApp(app); // every problem of every stack at once, before anything is written
   app.synth();
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof GuardrailError) {
+  if (error instanceof ConfigError || error instanceof EnvironmentError || error instanceof GuardrailError) {
     console.error(error.message);
     process.exit(1);
   }

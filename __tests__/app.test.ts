@@ -138,10 +138,10 @@ describe("the app's settings", () => {
 });
 
 describe("the default app's Terraform", () => {
-  test("matches the reviewed snapshot (machine paths replaced)", () => {
+  test("matches the reviewed snapshot, which holds no machine path", () => {
     const { outdir, stacks } = synthApp();
-    const text = JSON.stringify(stacks, null, 2).split(process.cwd()).join("<project>").split(outdir).join("<outdir>");
-    expect(text).not.toMatch(/"\/(?:tmp|home|work|Users)\//);
-    expect(JSON.parse(text)).toMatchSnapshot();
+    const text = JSON.stringify(stacks, null, 2);
+    expect([text.includes(process.cwd()), text.includes(outdir)]).toEqual([false, false]);
+    expect(stacks).toMatchSnapshot();
   });
 });

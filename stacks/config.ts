@@ -211,6 +211,21 @@ export function loadConfig(lookup: (name: string) => string | undefined): AppCon
   };
 }
 
+/** Only the region-list settings (environment files take everything else from the files). */
+export function loadRegionSettings(lookup: (name: string) => string | undefined): Pick<AppConfig, "additionalRegions" | "unsupportedFicRegions"> {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const s of SETTINGS.filter((x) => x.kind === "regions")) {
+    const raw = lookup(s.name);
+    if (raw === undefined || raw === "") continue;
+    const parsed = parseSetting(s, raw);
+    if ("problem" in parsed) problems.push(parsed.problem);
+    else values[s.field] = parsed.value;
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return values;
+}
+
 /** The usual lookup: `process.env`, then the app's context. */
 export function environmentThenContext(
   env: Record<string, string | undefined>,

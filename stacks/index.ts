@@ -1,6 +1,11 @@
+import * as fs from "fs";
+import * as path from "path";
 import { App, Aspects, TerraformStack } from "cdktf";
 import { WorkloadIdentityChecks } from "../lib/guardrails/checks";
-import { AppConfig } from "./config";
+import { AppConfig, ConfigError, loadConfig, loadRegionSettings } from "./config";
+import { localState } from "./backends";
+import { buildEnvironments } from "./environments/build";
+import { environmentFiles, loadEnvironments } from "./environments/load";
 import { PlatformStack } from "./platform-stack";
 import { SingleStack } from "./single-stack";
 import { WorkloadStack } from "./workload-stack";
@@ -9,12 +14,50 @@ export * from "./config";
 export * from "./platform-stack";
 export * from "./workload-stack";
 export * from "./single-stack";
+export * from "./backends";
+export * from "./environments/build";
+export * from "./environments/load";
+export type * from "./environments/types";
 
-/** Builds the app's stacks for `config` (the same function main.ts and the tests use). */
-export function buildApp(app: App, config: AppConfig): void {
-  // Region lists reach the constructs' checks through context.
+/**
+ * What `cdktf synth` builds: with environment files (`ENVIRONMENTS_DIR`, default `environments`,
+ * relative to the project), every environment's stacks; without, the default app from the seed
+ * settings (stacks `platform` and `workload`, as before environments existed).
+ */
+export function buildConfiguredApp(app: App, lookup: (name: string) => string | undefined): TerraformStack[] {
+  const given = lookup("ENVIRONMENTS_DIR");
+  const dir = path.resolve(given ?? "environments");
+  if (given !== undefined && !fs.existsSync(dir)) {
+    throw new ConfigError([`ENVIRONMENTS_DIR ${JSON.stringify(given)} does not exist (it names the directory of the environment files, relative to the project)`]);
+  }
+  const files = environmentFiles(dir);
+  if (files.length === 0) {
+    if (given !== undefined) throw new ConfigError([`ENVIRONMENTS_DIR ${JSON.stringify(given)} has no .yaml or .yml files`]);
+    return buildApp(app, loadConfig(lookup));
+  }
+  const regions = loadRegionSettings(lookup);
+  setRegionContext(app, regions);
+  const stacks = buildEnvironments(app, loadEnvironments(files, regions));
+  attachChecks(stacks);
+  return stacks;
+}
+
+function setRegionContext(app: App, config: Pick<AppConfig, "additionalRegions" | "unsupportedFicRegions">): void {
   if (config.additionalRegions) app.node.setContext("azwi:additionalRegions", config.additionalRegions);
   if (config.unsupportedFicRegions) app.node.setContext("azwi:unsupportedFicRegions", config.unsupportedFicRegions);
+}
+
+function attachChecks(stacks: readonly TerraformStack[]): void {
+  // The security rule pass runs on every stack's synth: the constructs attach it to their stacks
+  // (lib/guardrails/auto.ts); attaching it here too covers a stack without any of them.
+  const checks = new WorkloadIdentityChecks();
+  for (const stack of stacks) Aspects.of(stack).add(checks);
+}
+
+/** Builds the app's stacks for `config` (the same function main.ts and the tests use). */
+export function buildApp(app: App, config: AppConfig): TerraformStack[] {
+  // Region lists reach the constructs' checks through context.
+  setRegionContext(app, config);
   let stacks: TerraformStack[];
   if (config.stackLayout === "single-stack") {
     stacks = [new SingleStack(app, "workload-identity", config)];
@@ -22,8 +65,8 @@ export function buildApp(app: App, config: AppConfig): void {
     const platform = new PlatformStack(app, "platform", config);
     stacks = [platform, new WorkloadStack(app, "workload", platform, config)];
   }
-  // The security rule pass runs on every stack's synth: the constructs attach it to their stacks
-  // (lib/guardrails/auto.ts); attaching it here too covers a stack without any of them.
-  const checks = new WorkloadIdentityChecks();
-  for (const stack of stacks) Aspects.of(stack).add(checks);
+  // State in the project directory, by a relative path (no machine path in the synthesized JSON).
+  for (const stack of stacks) localState(stack);
+  attachChecks(stacks);
+  return stacks;
 }
