@@ -7,51 +7,14 @@
 //   5. `npm test`.
 // Usage: npm run bench [-- --runs 5] [-- --quick]   (--quick: 3 runs, N up to 100, no naive type-check)
 "use strict";
-const { spawnSync } = require("child_process");
-const fs = require("fs");
-const os = require("os");
-const path = require("path");
+const { bin, once, measure: measureN, fmt, machine } = require("./measure");
 
-const root = path.resolve(__dirname, "..");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const runsArg = args.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 5;
 const sizes = quick ? [1, 10, 100] : [1, 10, 100, 1000];
-const gnuTime = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
-const bin = (name) => path.join(root, "node_modules", ".bin", name);
-
-/** Runs a command once; returns { seconds, rssMb } (RSS from GNU time, when present). */
-function once(command, argv, env = {}) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-bench-"));
-  const fullEnv = { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...env };
-  const start = process.hrtime.bigint();
-  const r = gnuTime
-    ? spawnSync(gnuTime, ["-f", "__rss_kb=%M", command, ...argv], { cwd: root, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 })
-    : spawnSync(command, argv, { cwd: root, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  fs.rmSync(outdir, { recursive: true, force: true });
-  if (r.status !== 0) {
-    throw new Error(`${command} ${argv.join(" ")} failed (${r.status}):\n${(r.stderr || "").slice(-2000)}`);
-  }
-  const m = /__rss_kb=(\d+)/.exec(r.stderr || "");
-  return { seconds, rssMb: m ? Number(m[1]) / 1024 : NaN, stderr: r.stderr };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function measure(label, command, argv, env, n = runs) {
-  const results = [];
-  for (let i = 0; i < n; i++) results.push(once(command, argv, env));
-  const row = { label, runs: n, seconds: median(results.map((r) => r.seconds)), rssMb: median(results.map((r) => r.rssMb)) };
-  process.stderr.write(`  ${label}: ${row.seconds.toFixed(2)} s, ${row.rssMb.toFixed(0)} MB (median of ${n})\n`);
-  return row;
-}
-
-const fmt = (row) => `| ${row.label} | ${row.runs} | ${row.seconds.toFixed(2)} s | ${Number.isNaN(row.rssMb) ? "n/a" : `${row.rssMb.toFixed(0)} MB`} |`;
+const measure = (label, command, argv, env, n = runs) => measureN(label, command, argv, env, n);
 
 process.stderr.write(`benchmark: ${runs} runs each\n`);
 once("node", ["scripts/app.js"]); // compile once (.build/), so every measured run is warm
@@ -88,7 +51,7 @@ const tests = measure("`npm test` (tsc --noEmit + jest)", "npm", ["test", "--sil
 rows.push(tests);
 
 const out = [];
-out.push(`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+out.push(machine());
 out.push("");
 out.push("| what | runs | median wall | median peak RSS |");
 out.push("|---|---|---|---|");
