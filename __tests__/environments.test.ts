@@ -279,6 +279,14 @@ describe("environment files", () => {
     expect(refusal({ "dev.yaml": text })).toMatch(/teams\[1\]\.workloads\[0\]\.namespace: namespace "web" is also used by team "web"; a namespace belongs to one team/);
   });
 
+  test("the same grant to a shared identity from two workloads is refused (the second would fail at apply)", () => {
+    const shared = (sa: string) => `      - namespace: web\n        serviceAccount: ${sa}\n        sharedIdentity: id-shared\n        grantScope: vault\n        secrets:\n          - name: s-${sa}\n`;
+    const text = minimal.replace("teams:", "identities:\n  - name: id-shared\nteams:") + shared("a") + shared("b");
+    expect(refusal({ "dev.yaml": text })).toMatch(
+      /teams\[0\]\.workloads\[2\]\.grantScope: shared identity "id-shared" is already granted the vault by teams\[0\]\.workloads\[1\]/,
+    );
+  });
+
   test("a team named platform is refused (it would be the platform stack)", () => {
     expect(refusal({ "dev.yaml": minimal.replace("- name: web", "- name: platform") })).toMatch(/teams\[0\]\.name: "platform" is the environment's platform stack/);
   });

@@ -256,6 +256,8 @@ function ruleProblems(env: EnvironmentFile, at: (where: Where) => string, region
   const namespaceTeam = new Map<string, string>();
   const newSecrets = new Map<string, string>();
   const existingSecrets = new Map<string, string>();
+  /** Grants to shared identities by identity and scope: the same grant twice fails at apply (409). */
+  const sharedGrants = new Map<string, string>();
   for (const { where, workloads } of workloadLists) {
     (workloads ?? []).forEach((w, i) => {
       const here = [...where, i];
@@ -291,6 +293,17 @@ function ruleProblems(env: EnvironmentFile, at: (where: Where) => string, region
       accounts.set(key, pathText(here));
       if (env.vault.permissionModel === "access-policy" && w.grantScope === "secret") {
         out.push(`${at([...here, "grantScope"])}: "secret" cannot be used with vault.permissionModel "access-policy": access policies apply to the whole vault`);
+      }
+      const vaultWide = (w.grantScope ?? (env.vault.permissionModel === "access-policy" ? "vault" : "secret")) === "vault";
+      if (w.sharedIdentity !== undefined && (w.secrets ?? []).length > 0) {
+        const scopes = vaultWide ? ["the vault"] : (w.secrets ?? []).map((s) => `secret ${JSON.stringify(s.name)}`);
+        for (const scope of scopes) {
+          const key = `${w.sharedIdentity.toLowerCase()}|${scope.toLowerCase()}`;
+          const other = sharedGrants.get(key);
+          if (other) {
+            out.push(`${at([...here, vaultWide ? "grantScope" : "secrets"])}: shared identity ${JSON.stringify(w.sharedIdentity)} is already granted ${scope} by ${other}; the same grant twice fails at apply (RoleAssignmentExists, or an existing access policy): list it once`);
+          } else sharedGrants.set(key, pathText(here));
+        }
       }
       (w.secrets ?? []).forEach((s, j) => {
         const sw = [...here, "secrets", j, "name"];
