@@ -295,6 +295,10 @@ describe("environment files", () => {
     expect(refusal({ "Dev_1.yaml": minimal })).toMatch(/Dev_1\.yaml:1: the file name gives the environment name "Dev_1", which must be lowercase/);
   });
 
+  test("an environment whose name starts with another's and '-' is refused (cdktf deploy 'dev-*' would select both)", () => {
+    expect(refusal({ "dev.yaml": minimal, "dev-eu.yaml": minimal })).toMatch(/dev-eu\.yaml:1: environment "dev-eu" starts with environment "dev" and "-"/);
+  });
+
   test("problems of several files are reported together", () => {
     const msg = refusal({ "a.yaml": minimal.replace("location: eastus", "locaton: eastus"), "b.yaml": "x: [" });
     expect(msg).toMatch(/a\.yaml:1: locaton: unknown key/);

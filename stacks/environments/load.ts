@@ -116,6 +116,14 @@ export function loadEnvironments(
     if (other) problems.push(`${env.file}:1: environment ${JSON.stringify(env.name)} is also defined by ${other} (one file per environment)`);
     seen.set(env.name, env.file);
   }
+  // `cdktf deploy '<env>-*'` selects one environment only if no other environment's stacks match it.
+  for (const a of environments) {
+    for (const b of environments) {
+      if (a !== b && b.name.startsWith(`${a.name}-`)) {
+        problems.push(`${b.file}:1: environment ${JSON.stringify(b.name)} starts with environment ${JSON.stringify(a.name)} and "-", so cdktf deploy '${a.name}-*' would select both; rename one`);
+      }
+    }
+  }
   if (problems.length) throw new EnvironmentError(problems);
   return environments;
 }
