@@ -1,9 +1,15 @@
-import { acrossStacks, all, expr, only, synthApp } from "./support/helpers";
+import { acrossStacks, all, expr, only, sharedPerTest, synthApp } from "./support/helpers";
 
 describe("the default app (platform + workload stacks)", () => {
-  const { stacks } = synthApp();
-  const platform = stacks.platform;
-  const workload = stacks.workload;
+  const synthesized = sharedPerTest(() => synthApp().stacks);
+  let stacks: Record<string, any>;
+  let platform: any;
+  let workload: any;
+  beforeEach(() => {
+    stacks = synthesized();
+    platform = stacks.platform;
+    workload = stacks.workload;
+  });
 
   test("synthesizes two stacks, platform and workload", () => {
     expect(Object.keys(stacks).sort()).toEqual(["platform", "workload"]);

@@ -4,6 +4,7 @@ import * as path from "path";
 import { App } from "cdktf";
 import { checkApp } from "../lib/guardrails/check-app";
 import { buildConfiguredApp, ConfigError, EnvironmentError } from "../stacks";
+import { sharedPerTest } from "./support/helpers";
 
 const root = path.join(__dirname, "..");
 const examples = path.join(root, "examples", "environments");
@@ -71,7 +72,11 @@ function walk(dir: string): string[] {
 }
 
 describe("the example environments", () => {
-  const out = synthWith({ ENVIRONMENTS_DIR: examples });
+  const synthesized = sharedPerTest(() => synthWith({ ENVIRONMENTS_DIR: examples }));
+  let out: Synthesized;
+  beforeEach(() => {
+    out = synthesized();
+  });
   const resources = (stack: string, type: string): Record<string, any> => out.stacks[stack].resource?.[type] ?? {};
 
   test("give a platform stack and one stack per team for every environment", () => {

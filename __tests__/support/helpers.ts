@@ -80,3 +80,19 @@ export function resolve(stack: TerraformStack, value: unknown): any {
     resolver: new DefaultTokenResolver(new StringConcat()),
   });
 }
+
+/**
+ * A value made on first use and then shared by the tests that use it; in a Stryker run, made again
+ * for each test. Assign it in a `beforeEach` (which runs inside each test's coverage window): the
+ * construct code it runs then counts as covered by every test that reads it. Made at describe
+ * level instead, that code would run outside any test, and Stryker would treat every mutant in it
+ * as "static" (run with all tests, ~30 s each).
+ */
+export function sharedPerTest<T>(make: () => T): () => T {
+  let cached: { key: string | undefined; value: T } | undefined;
+  return () => {
+    const key = (globalThis as { __stryker__?: unknown }).__stryker__ ? expect.getState().currentTestName : "";
+    if (!cached || cached.key !== key) cached = { key, value: make() };
+    return cached.value;
+  };
+}
