@@ -4,43 +4,13 @@ import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
 import { FederatedWorkload } from "../lib";
-import { buildModel, loadSynthOutput } from "../lib/tools/review/model";
 import { diffModels, mermaidOf, renderReview, sharedAccessText } from "../lib/tools/review/render";
 import { main } from "../lib/tools/review/cli";
-import { buildApp, WorkloadStack } from "../stacks";
+import { WorkloadStack } from "../stacks";
 import { AppRegistrationExample } from "../examples/app-registration";
-import { defaultConfig } from "./support/helpers";
-
-const root = path.resolve(__dirname, "..");
-
-/** Synthesizes the app for `env` into a temp dir; `extend` may add to it first. */
-function synthDir(env: Record<string, string> = {}, extend?: (app: App) => void): string {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-"));
-  const app = new App({ outdir });
-  buildApp(app, defaultConfig(env));
-  extend?.(app);
-  app.synth();
-  return outdir;
-}
-
-/** Copies a synth dir and edits one stack's JSON. */
-function edited(dir: string, stack: string, edit: (json: any) => void): string {
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-edit-"));
-  fs.cpSync(dir, copy, { recursive: true });
-  const file = path.join(copy, "stacks", stack, "cdk.tf.json");
-  const json = JSON.parse(fs.readFileSync(file, "utf8"));
-  edit(json);
-  fs.writeFileSync(file, JSON.stringify(json));
-  return copy;
-}
-
-function checkMermaid(text: string): { ok: boolean; output: string } {
-  const r = spawnSync(process.execPath, [path.join(root, "scripts", "check-mermaid.mjs")], { input: text, encoding: "utf8" });
-  return { ok: r.status === 0, output: (r.stdout + r.stderr).trim() };
-}
+import { checkMermaid, edited, handWrittenStack, model, root, synthDir } from "./support/review-fixtures";
 
 const base = synthDir();
-const model = (dir: string) => buildModel(loadSynthOutput(dir));
 
 describe("review of the default app", () => {
   const m = model(base);
@@ -64,7 +34,7 @@ describe("review of the default app", () => {
   test("renders the table row in words", () => {
     const md = renderReview(m);
     expect(md).toContain(
-      "| pod default/sample-workload-identity-key-vault | default/workload-identity-sa | OIDC issuer of AKS aks-workload-identity (read) | `system:serviceaccount:default:workload-identity-sa` | api://AzureADTokenExchange | myIdentity | Key Vault Secrets User | secret my-secret in vault azwi-kv-tutorial |  |",
+      "| pod default/sample-workload-identity-key-vault | default/workload-identity-sa | OIDC issuer of AKS aks-workload-identity (read) | `system:serviceaccount:default:workload-identity-sa` | `api://AzureADTokenExchange` | myIdentity | Key Vault Secrets User | secret my-secret in vault azwi-kv-tutorial |  |",
     );
     expect(md).toContain("## Guardrail findings\n\nNone.");
   });
@@ -113,7 +83,7 @@ describe("review with --base", () => {
     expect(change).toEqual({
       security: true,
       kind: "new subject",
-      text: "myIdentity now trusts `system:serviceaccount:batch:reporter` from https://issuer.example.com/ (credential fic-batch-reporter)",
+      text: "myIdentity now trusts `system:serviceaccount:batch:reporter` from `https://issuer.example.com/` (credential fic-batch-reporter)",
     });
   });
 
@@ -180,51 +150,10 @@ describe("review of scopes", () => {
     const oneScope = withScopes({ a: "${azurerm_key_vault_secret.secret-access_secret-my-secret_71014FE4.resource_versionless_id}" });
     const removed = diffModels(model(twoScopes), model(oneScope)).filter((c) => c.kind === "grant removed");
     expect(removed.map((c) => c.text)).toEqual([
-      "Key Vault Secrets User on /subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/other/secrets/x for myIdentity",
+      "Key Vault Secrets User on `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/other/secrets/x` for myIdentity",
     ]);
   });
 });
-
-/** A stack written by hand, not with this library: one deployment, its identity and a grant. */
-function handWrittenStack(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-hand-"));
-  fs.mkdirSync(path.join(dir, "stacks", "apps"), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "manifest.json"),
-    JSON.stringify({ version: "0.21.0", stacks: { apps: { synthesizedStackPath: "stacks/apps/cdk.tf.json", annotations: [{ level: "@cdktf/warn", constructPath: "apps/x", message: "[AZWI008] something" }] } } }),
-  );
-  fs.writeFileSync(
-    path.join(dir, "stacks", "apps", "cdk.tf.json"),
-    JSON.stringify({
-      resource: {
-        azurerm_user_assigned_identity: { api: { name: "payments-api", resource_group_name: "rg", location: "westeurope" } },
-        azurerm_federated_identity_credential: {
-          api: {
-            name: "payments-api-fic",
-            resource_group_name: "rg",
-            parent_id: "${azurerm_user_assigned_identity.api.id}",
-            issuer: "https://oidc.example.com/cluster-1/",
-            subject: "system:serviceaccount:payments:api",
-            audience: ["api://AzureADTokenExchange"],
-          },
-        },
-        azurerm_role_assignment: {
-          read: { scope: "/subscriptions/0000/resourceGroups/payments", role_definition_name: "Key Vault Secrets User", principal_id: "${azurerm_user_assigned_identity.api.principal_id}" },
-        },
-        kubernetes_service_account_v1: {
-          api: { metadata: { name: "api", namespace: "payments", annotations: { "azure.workload.identity/client-id": "${azurerm_user_assigned_identity.api.client_id}" } } },
-        },
-        kubernetes_deployment_v1: {
-          api: {
-            metadata: { name: "api", namespace: "payments" },
-            spec: { template: { metadata: { labels: { "azure.workload.identity/use": "true" } }, spec: { service_account_name: "api", container: [{ name: "api", image: "x" }] } } },
-          },
-        },
-      },
-    }),
-  );
-  return dir;
-}
 
 describe("review of a hand-written stack", () => {
   const dir = handWrittenStack();
@@ -240,7 +169,7 @@ describe("review of a hand-written stack", () => {
   });
 
   test("shows the manifest's guardrail findings", () => {
-    expect(renderReview(m)).toContain("- warn (apps): [AZWI008] something");
+    expect(renderReview(m)).toContain("- warn (apps): `[AZWI008] something`");
   });
 
   test("flags a service account annotated with another identity", () => {
@@ -369,8 +298,8 @@ describe("review of shared identities", () => {
       );
       const list = md.split("\n").filter((l) => l.startsWith("- ⚠️") && l.includes("shared identity"));
       expect(list).toEqual([
-        "- ⚠️ **payments/worker gets Key Vault Secrets User on the whole vault /subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv through shared identity payments-api (granted for payments/api)**",
-        "- ⚠️ payments/worker gets Key Vault Secrets User on /subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/one through shared identity payments-api (granted for payments/api)",
+        "- ⚠️ **payments/worker gets Key Vault Secrets User on the whole vault `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv` through shared identity payments-api (granted for payments/api)**",
+        "- ⚠️ payments/worker gets Key Vault Secrets User on `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/one` through shared identity payments-api (granted for payments/api)",
       ]);
     });
 
@@ -409,7 +338,7 @@ describe("review of federated credential changes", () => {
         security: true,
         kind: "federated credential updated in place",
         text:
-          "payments-api-fic: issuer https://oidc.example.com/cluster-1/ → https://oidc.example.com/cluster-2/; audience api://AzureADTokenExchange → api://other" +
+          "payments-api-fic: issuer `https://oidc.example.com/cluster-1/` → `https://oidc.example.com/cluster-2/`; audience `api://AzureADTokenExchange` → `api://other`" +
           " – updated in place; tokens for the old trust stop working and the new one fails until it propagates",
       },
     ]);
@@ -537,7 +466,7 @@ describe("review CLI", () => {
 
   test("writes to --out", () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azwi-out-")), "review.md");
-    expect(main(["--base", base, "--out", out, base])).toBe(0);
+    expect(main(["--base", base, "--out", out, synthDir({ KEYVAULT_GRANT_SCOPE: "vault" })])).toBe(0);
     expect(fs.readFileSync(out, "utf8")).toContain("## Changes from base");
   });
 

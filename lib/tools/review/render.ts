@@ -1,302 +1,360 @@
 /**
- * Renders a {@link Model} as GitHub-flavoured Markdown for pull-request review: a Mermaid picture
- * of every trust chain, a table of the same facts, the changes from a base (security-relevant
- * first) and the guardrail findings.
+ * Renders a {@link Model} as GitHub-flavoured Markdown for pull-request review. With a base:
+ * a summary of counts, the changes (security-relevant first, ⚠️), the changed chains and their
+ * picture, then the inventory while the comment stays under GitHub's limit. Without a base: the
+ * whole inventory for small stacks, else counts by role and scope and the riskiest chains. Every
+ * value from the input is escaped (escape.ts); the comment never exceeds `maxChars`.
  */
-import { BUILT_IN_ROLES, Chain, Credential, Grant, Model, ScopeLevel, SharedAccess, Workload } from "./model";
+import { Chain, Grant, Model, SharedAccess, pushTo } from "./model";
+import { cell, code, Markdown, md, text } from "./escape";
+import { chainKey, Change, reviewDiff, SCOPE_RANK, sharedAccessMarkdown, sharedWhy } from "./diff";
+import { mermaidOf } from "./mermaid";
+import { privilegeNote, roleRank } from "./rank";
 
-/** A change between base and head. `security` changes are listed first and marked. */
-export interface Change {
-  readonly security: boolean;
-  readonly kind: string;
-  readonly text: string;
+export { chainKey, diffModels, reviewDiff } from "./diff";
+export type { Change } from "./diff";
+export { mermaidOf } from "./mermaid";
+export { privilegeNote, roleRank } from "./rank";
+
+/** GitHub refuses an issue or pull-request comment longer than this. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+/** Up to this many chains, a review without a base shows every chain, as it always did. */
+export const FULL_INVENTORY_CHAINS = 50;
+
+/** The review's own marker, which the example workflow uses to find and update its comment. */
+export const COMMENT_MARKER = "<!-- azwi-review -->";
+
+/** The line of a review in which nothing identity-relevant changed. */
+export const NO_CHANGE = "No change to trust chains or grants.";
+
+export interface ReviewOutput {
+  /** The pull-request comment, at most `maxChars` characters. */
+  readonly comment: string;
+  /** The full inventory (every chain), for `--inventory`. */
+  readonly inventory: string;
+  /** With a base: whether anything identity-relevant changed. Without one: true. */
+  readonly changed: boolean;
 }
 
-const SCOPE_RANK: Record<ScopeLevel, number> = { secret: 1, vault: 2, "resource-group": 3, subscription: 4, other: 0 };
-
-/** Rough strength of a role for "new or stronger role" (higher grants more). */
-export function roleRank(role: string): number {
-  const ranks: Array<[RegExp, number]> = [
-    // A role definition id that is not a known built-in role could grant anything.
-    [/\(unknown built-in role; check it\)$/, 80],
-    [/^Owner$/i, 100],
-    [/^(User Access Administrator|Role Based Access Control Administrator)$/i, 90],
-    [/^Contributor$/i, 80],
-    [/Administrator/i, 60],
-    [/Officer|Contributor/i, 50],
-    [/access policy: .*(Set|Delete|Purge)/i, 45],
-    [/Secrets User|access policy: .*Get/i, 30],
-    [/Reader|List/i, 10],
-  ];
-  return ranks.find(([re]) => re.test(role))?.[1] ?? 20;
-}
-
-/** Roles at or above Contributor, and every *Administrator* role, rank at least this. */
-const PRIVILEGED_RANK = 60;
-
-/**
- * Why a role grant is privileged (Owner, User Access Administrator, Role Based Access Control
- * Administrator, Contributor, any *Administrator*, or an unknown role definition id), worst on a
- * whole subscription or resource group; undefined for other grants.
- */
-export function privilegeNote(g: Grant): string | undefined {
-  if (g.kind !== "role" || roleRank(g.role) < PRIVILEGED_RANK) return undefined;
-  const where = g.scopeLevel === "subscription" ? " on a whole subscription" : g.scopeLevel === "resource-group" ? " on a whole resource group" : "";
-  return g.roleDefinitionId && !BUILT_IN_ROLES[g.roleDefinitionId]
-    ? `unknown role ${g.roleDefinitionId} treated as privileged${where}`
-    : `privileged role ${g.role}${where}`;
-}
-
-const grantText = (g: Grant) => `${g.role} on ${g.scope} for ${g.identity.label}`;
-
-const WHOLE: Partial<Record<ScopeLevel, string>> = { vault: "vault", "resource-group": "resource group", subscription: "subscription" };
-
-/** A grant's scope in words: "the whole vault kv" for a vault, resource group or subscription. */
-function scopePhrase(g: Grant): string {
-  const word = WHOLE[g.scopeLevel];
-  if (!word) return g.scope;
-  return g.scope.startsWith(word) ? `the whole ${g.scope}` : `the whole ${word} ${g.scope}`;
-}
-
-/** Why a workload reaches a grant through a shared identity: whom it was made for, and by which construct. */
-function sharedWhy(s: SharedAccess): string {
-  const construct = s.grant.path?.replace(/\/[^/]*$/, "");
-  if (s.evidence === "identity owner") return `identity of ${s.grantedFor.join(", ")}${construct ? `; granted by ${construct}` : ""}`;
-  if (s.grantedFor.length === 0) return `shared with ${s.sharedWith.join(", ")}; no workload in these stacks waits for this grant`;
-  return `granted for ${s.grantedFor.join(", ")}${construct ? ` by ${construct}` : ""}`;
-}
-
-/** "ns/sa-b gets Key Vault Secrets User on the whole vault kv through shared identity id-x (granted for ns/sa-a by …)". */
+/** "ns/sa-b gets Key Vault Secrets User on the whole vault kv through shared identity id-x (granted for ns/sa-a by …)" (Markdown). */
 export function sharedAccessText(s: SharedAccess): string {
-  return `${s.workload} gets ${s.grant.role} on ${scopePhrase(s.grant)} through shared identity ${s.identity.label} (${sharedWhy(s)})`;
+  return sharedAccessMarkdown(s);
 }
 
-const sharedKey = (s: SharedAccess) => `${s.workload}|${s.identity.label}|${s.grant.role}|${s.grant.scope}`;
-const podText = (w: Workload) => `${w.kind} ${w.namespace}/${w.name}`;
-
-export function diffModels(base: Model, head: Model): Change[] {
-  const changes: Change[] = [];
-
-  // Federated credentials: new subjects, in-place updates, replacements, removals.
-  const baseCreds = new Map(base.credentials.map((c) => [c.key, c]));
-  const headCreds = new Map(head.credentials.map((c) => [c.key, c]));
-  const baseSubjects = new Set(base.credentials.map((c) => `${c.identity.label}|${c.subject}`));
-  for (const c of head.credentials) {
-    const before = baseCreds.get(c.key);
-    if (!before) {
-      const isNewSubject = !baseSubjects.has(`${c.identity.label}|${c.subject}`);
-      changes.push({
-        security: true,
-        kind: isNewSubject ? "new subject" : "new federated credential",
-        text: `${c.identity.label} now trusts \`${c.subject}\` from ${c.issuer} (credential ${c.name})`,
-      });
-    } else if (before.replaceArgs !== c.replaceArgs) {
-      const what = describeCredentialChange(before, c);
-      changes.push({
-        security: true,
-        kind: "federated credential replaced",
-        text: `${c.name}: ${what} – a new name, identity or resource group forces replacement; tokens fail until the new credential propagates`,
-      });
-    } else if (before.updateArgs !== c.updateArgs) {
-      const what = describeCredentialChange(before, c);
-      changes.push({
-        security: true,
-        kind: "federated credential updated in place",
-        text: `${c.name}: ${what} – updated in place; tokens for the old trust stop working and the new one fails until it propagates`,
-      });
-    }
-  }
-  for (const c of base.credentials) {
-    if (!headCreds.has(c.key)) changes.push({ security: false, kind: "federated credential removed", text: `${c.identity.label} no longer trusts \`${c.subject}\` (credential ${c.name})` });
-  }
-
-  // Grants: new, widened, stronger, removed.
-  const sameGrant = (a: Grant, b: Grant) => a.identity.label === b.identity.label && a.role === b.role && a.scope === b.scope;
-  // Base grants that a head grant replaced (widened or strengthened) are reported once, there.
-  const replaced = new Set<Grant>();
-  for (const g of head.grants) {
-    if (base.grants.some((b) => sameGrant(b, g))) continue;
-    const gone = base.grants.filter((b) => b.identity.label === g.identity.label && !head.grants.some((h) => sameGrant(b, h)));
-    const widened = gone.find((b) => b.role === g.role && SCOPE_RANK[g.scopeLevel] > SCOPE_RANK[b.scopeLevel]);
-    const weaker = gone.find((b) => b.scope === g.scope && roleRank(g.role) > roleRank(b.role));
-    if (widened) {
-      replaced.add(widened);
-      changes.push({ security: true, kind: "widened scope", text: `${g.role} for ${g.identity.label}: ${widened.scope} → ${g.scope}` });
-    } else if (weaker) {
-      replaced.add(weaker);
-      changes.push({ security: true, kind: "stronger role", text: `${g.identity.label} on ${g.scope}: ${weaker.role} → ${g.role}` });
-    } else {
-      changes.push({ security: true, kind: "new grant", text: grantText(g) });
-    }
-  }
-  for (const b of base.grants) {
-    if (!replaced.has(b) && !head.grants.some((g) => sameGrant(b, g))) {
-      changes.push({ security: false, kind: "grant removed", text: grantText(b) });
-    }
-  }
-
-  // Access gained through a shared identity.
-  const baseShared = new Set(base.sharedAccess.map(sharedKey));
-  for (const s of head.sharedAccess) {
-    if (!baseShared.has(sharedKey(s))) changes.push({ security: true, kind: "access through shared identity", text: sharedAccessText(s) });
-  }
-
-  // Pods: lost label, switched service account, new or removed.
-  const basePods = new Map(base.workloads.map((w) => [`${w.kind}|${w.namespace}/${w.name}`, w]));
-  const headPods = new Map(head.workloads.map((w) => [`${w.kind}|${w.namespace}/${w.name}`, w]));
-  for (const [k, w] of headPods) {
-    const before = basePods.get(k);
-    if (!before) {
-      changes.push({ security: w.labelled, kind: "new workload", text: `${podText(w)} runs as ${w.namespace}/${w.serviceAccount}${w.labelled ? " with workload identity" : ""}` });
-      continue;
-    }
-    if (before.labelled && !w.labelled) changes.push({ security: true, kind: "lost workload identity label", text: `${podText(w)} no longer has azure.workload.identity/use: "true" – it will get no token` });
-    if (before.serviceAccount !== w.serviceAccount) {
-      changes.push({ security: true, kind: "service account changed", text: `${podText(w)}: ${before.serviceAccount} → ${w.serviceAccount}` });
-    }
-  }
-  for (const [k, w] of basePods) if (!headPods.has(k)) changes.push({ security: false, kind: "workload removed", text: podText(w) });
-
-  // Whole chains, as the table shows them.
-  const baseRows = new Set(base.chains.map(chainKey));
-  const headRows = new Set(head.chains.map(chainKey));
-  for (const c of head.chains) if (!baseRows.has(chainKey(c))) changes.push({ security: false, kind: "chain added", text: chainKey(c) });
-  for (const c of base.chains) if (!headRows.has(chainKey(c))) changes.push({ security: false, kind: "chain removed", text: chainKey(c) });
-
-  return [...changes.filter((c) => c.security), ...changes.filter((c) => !c.security)];
-}
-
-function describeCredentialChange(a: Credential, b: Credential): string {
-  const parts: string[] = [];
-  if (a.subject !== b.subject) parts.push(`subject \`${a.subject}\` → \`${b.subject}\``);
-  if (a.issuer !== b.issuer) parts.push(`issuer ${a.issuer} → ${b.issuer}`);
-  if (JSON.stringify(a.audience) !== JSON.stringify(b.audience)) parts.push(`audience ${a.audience.join(",")} → ${b.audience.join(",")}`);
-  if (a.identity.label !== b.identity.label) parts.push(`identity ${a.identity.label} → ${b.identity.label}`);
-  if (a.name !== b.name) parts.push(`name ${a.name} → ${b.name}`);
-  if (a.resourceGroup !== b.resourceGroup) parts.push(`resource group ${a.resourceGroup ?? "–"} → ${b.resourceGroup ?? "–"}`);
-  return parts.length ? parts.join("; ") : "arguments changed";
-}
-
-export function chainKey(c: Chain): string {
-  return [
-    c.pod ? podText(c.pod) : "(no pod)",
-    c.serviceAccount ? `sa ${c.serviceAccount.namespace}/${c.serviceAccount.name}` : "(no service account)",
-    `${c.credential.subject} @ ${c.credential.issuer}`,
-    c.credential.identity.label,
-    c.grant ? `${c.grant.role} on ${c.grant.scope}` : "(no grant)",
-  ].join(" → ");
-}
-
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-const mermaidLabel = (s: string) => s.replace(/"/g, "#quot;").replace(/[\n\r]/g, " ");
-
-/** The Mermaid flowchart text (without the code fence). */
-export function mermaidOf(model: Model): string {
-  const ids = new Map<string, string>();
-  const nodes: string[] = [];
-  const edges = new Set<string>();
-  const node = (key: string, label: string, shape: "box" | "round" | "stadium" | "hex" = "box") => {
-    let id = ids.get(key);
-    if (!id) {
-      id = `n${ids.size + 1}`;
-      ids.set(key, id);
-      const l = mermaidLabel(label);
-      nodes.push(shape === "round" ? `  ${id}("${l}")` : shape === "stadium" ? `  ${id}(["${l}"])` : shape === "hex" ? `  ${id}{{"${l}"}}` : `  ${id}["${l}"]`);
-    }
-    return id;
-  };
-  for (const c of model.chains) {
-    const fic = node(`fic:${c.credential.key}`, `federated credential ${c.credential.name}<br/>${c.credential.subject}<br/>${c.credential.issuer}`, "hex");
-    const identity = node(`id:${c.credential.identity.key}`, `managed identity ${c.credential.identity.label}`, "round");
-    edges.add(`  ${fic} --> ${identity}`);
-    if (c.serviceAccount) {
-      const sa = node(`sa:${c.serviceAccount.key}`, `service account ${c.serviceAccount.namespace}/${c.serviceAccount.name}`);
-      edges.add(`  ${sa} --> ${fic}`);
-      if (c.pod) {
-        const pod = node(`pod:${c.pod.key}`, `${c.pod.kind} ${c.pod.namespace}/${c.pod.name}${c.pod.labelled ? "" : " (NO LABEL)"}`, "stadium");
-        edges.add(`  ${pod} --> ${sa}`);
-      }
-    }
-    if (c.grant) {
-      const scope = node(`scope:${c.grant.scope}`, c.grant.scope);
-      edges.add(`  ${identity} -- "${mermaidLabel(c.grant.role)}" --> ${scope}`);
-    }
-  }
-  if (nodes.length === 0) nodes.push(`  empty["no federated credentials found"]`);
-  return ["flowchart LR", ...nodes, ...edges].join("\n");
-}
+const grantText = (g: Grant) => md`${g.role} on ${g.scope} for ${g.identity.label}`;
 
 /** The Notes cell of a chain's row: its broken links and a privileged role, marked ⚠️. */
-function notesOf(c: Chain): string {
-  const notes = [...c.problems];
+function notesOf(c: Chain): Markdown {
+  const notes: Markdown[] = c.problems.map((p) => md`${p}`);
   const privileged = c.grant ? privilegeNote(c.grant) : undefined;
-  if (privileged) notes.push(privileged);
-  if (c.sharedAccess) notes.push(`through shared identity ${c.sharedAccess.identity.label} (${sharedWhy(c.sharedAccess)})`);
-  return notes.length ? `⚠️ ${notes.join("; ")}` : "";
+  if (privileged) notes.push(md`${privileged}`);
+  if (c.sharedAccess) notes.push(md`through shared identity ${c.sharedAccess.identity.label} (${sharedWhy(c.sharedAccess)})`);
+  return notes.length ? new Markdown(`⚠️ ${notes.map((n) => n.value).join("; ")}`) : new Markdown("");
 }
 
-export function renderReview(head: Model, base?: Model): string {
-  const lines: string[] = [];
-  lines.push("## Workload identity: who can read what");
-  lines.push("");
-  lines.push("```mermaid");
-  lines.push(mermaidOf(head));
-  lines.push("```");
-  lines.push("");
-  lines.push("| Pod | Service account | Issuer | Subject | Audience | Managed identity | Role / policy | Scope | Notes |");
-  lines.push("|---|---|---|---|---|---|---|---|---|");
+const TABLE_HEAD = ["| Pod | Service account | Issuer | Subject | Audience | Managed identity | Role / policy | Scope | Notes |", "|---|---|---|---|---|---|---|---|---|"];
+
+function row(c: Chain, status?: string): string {
+  const cells = [
+    c.pod ? md`${c.pod.kind} ${`${c.pod.namespace}/${c.pod.name}`}` : md`–`,
+    c.serviceAccount ? md`${`${c.serviceAccount.namespace}/${c.serviceAccount.name}`}` : md`–`,
+    md`${c.credential.issuer}`,
+    md`${code(c.credential.subject)}`,
+    md`${c.credential.audience.join(", ")}`,
+    md`${c.credential.identity.label}`,
+    c.grant ? md`${c.grant.role}` : md`–`,
+    c.grant ? md`${c.grant.scope}` : md`–`,
+    status ? new Markdown(`${status}${notesOf(c).value ? ` ${notesOf(c).value}` : ""}`) : notesOf(c),
+  ];
+  return `| ${cells.map(cell).join(" | ")} |`;
+}
+
+const mermaidBlock = (text: string) => ["```mermaid", text, "```"];
+
+/** Builds the comment within a character budget: lines are added while they fit, with room kept for the closing notes. */
+class Budget {
+  public readonly lines: string[] = [];
+  private size = 0;
+  constructor(private readonly limit: number, private readonly reserve: number) {}
+  public fits(lines: string[]): boolean {
+    return this.size + lines.reduce((n, l) => n + l.length + 1, 0) + this.reserve <= this.limit;
+  }
+  public add(...lines: string[]): boolean {
+    if (!this.fits(lines)) return false;
+    for (const l of lines) {
+      this.lines.push(l);
+      this.size += l.length + 1;
+    }
+    return true;
+  }
+  /** Adds a closing note from the reserve. */
+  public force(...lines: string[]): void {
+    for (const l of lines) {
+      this.lines.push(l);
+      this.size += l.length + 1;
+    }
+  }
+  /** Adds each item while it fits; returns how many were left out. */
+  public addEach(items: string[]): number {
+    for (let i = 0; i < items.length; i++) if (!this.add(items[i])) return items.length - i;
+    return 0;
+  }
+  public get length(): number {
+    return this.size;
+  }
+}
+
+function unlinkedGrants(m: Model): Grant[] {
+  const federated = new Set(m.credentials.map((c) => c.identity.key));
+  return m.grants.filter((g) => !federated.has(g.identity.key) && /^managed-identity:|user_assigned_identity|\(by id\)$/.test(`${g.identity.key} ${g.identity.label}`));
+}
+
+function grantLines(m: Model): string[] {
+  return unlinkedGrants(m).map((g) => {
+    const privileged = privilegeNote(g);
+    return privileged ? `- ⚠️ ${grantText(g).value} (${md`${privileged}`.value})` : `- ${grantText(g).value}`;
+  });
+}
+
+function sharedLines(m: Model): string[] {
+  const broadFirst = [...m.sharedAccess].sort((a, b) => SCOPE_RANK[b.grant.scopeLevel] - SCOPE_RANK[a.grant.scopeLevel]);
+  return broadFirst.map((s) => {
+    const t = sharedAccessMarkdown(s);
+    return `- ⚠️ ${SCOPE_RANK[s.grant.scopeLevel] >= SCOPE_RANK.vault ? `**${t}**` : t}`;
+  });
+}
+
+function findingLines(m: Model): string[] {
+  return m.annotations.map((a) => `- ${text(a.level.replace(/^@cdktf\//, "") || "finding")} (${text(a.stack)}): ${text(a.message)}`);
+}
+
+function warningLines(m: Model): string[] {
+  return (m.warnings ?? []).map((w) => `- ⚠️ ${text(w)}`);
+}
+
+const fullPictures = new WeakMap<Model, string>();
+
+/** The whole inventory: picture, table (grouped by environment and team when the stacks say), grants and shared access. */
+export function renderInventory(head: Model, changes?: Change[]): string {
+  const lines = ["## Workload identity: inventory", "", ...summaryLines(head), ""];
+  if (changes) lines.push("### Changes from base", "", ...(changes.length ? changes.map(changeLine) : [NO_CHANGE]), "");
+  let picture = fullPictures.get(head);
+  if (picture === undefined) fullPictures.set(head, (picture = mermaidOf(head)));
+  lines.push(...mermaidBlock(picture), "");
+  const groups = new Map<string, Chain[]>();
   for (const c of head.chains) {
-    lines.push(
-      "| " +
-        [
-          c.pod ? `${c.pod.kind} ${c.pod.namespace}/${c.pod.name}` : "–",
-          c.serviceAccount ? `${c.serviceAccount.namespace}/${c.serviceAccount.name}` : "–",
-          c.credential.issuer,
-          `\`${c.credential.subject}\``,
-          c.credential.audience.join(", "),
-          c.credential.identity.label,
-          c.grant ? c.grant.role : "–",
-          c.grant ? c.grant.scope : "–",
-          notesOf(c),
-        ]
-          .map(cell)
-          .join(" | ") +
-        " |",
-    );
+    const g = c.group;
+    const k = g?.environment !== undefined ? md`environment ${g.environment}${g.team !== undefined ? md`, team ${g.team}` : md``}`.value : "";
+    pushTo(groups, k, c);
   }
-  if (head.chains.length === 0) lines.push("| – | – | – | – | – | – | – | – | no federated credentials found |");
-  const unlinked = head.grants.filter((g) => !head.credentials.some((c) => c.identity.key === g.identity.key) && /user_assigned_identity|by id/.test(g.identity.key + g.identity.label));
-  if (unlinked.length) {
-    lines.push("");
-    lines.push("Grants to managed identities with no federated credential in these stacks:");
-    for (const g of unlinked) {
-      const privileged = privilegeNote(g);
-      lines.push(`- ${cell(privileged ? `⚠️ ${grantText(g)} (${privileged})` : grantText(g))}`);
-    }
+  for (const [title, chains] of groups) {
+    if (title) lines.push(`### ${title}`, "");
+    lines.push(...TABLE_HEAD, ...chains.map((c) => row(c)), "");
   }
-  if (head.sharedAccess.length) {
-    lines.push("");
-    lines.push("Access gained only through a shared identity (vault-wide or broader in bold):");
-    const broadFirst = [...head.sharedAccess].sort((a, b) => SCOPE_RANK[b.grant.scopeLevel] - SCOPE_RANK[a.grant.scopeLevel]);
-    for (const s of broadFirst) {
-      const text = cell(sharedAccessText(s));
-      lines.push(`- ⚠️ ${SCOPE_RANK[s.grant.scopeLevel] >= SCOPE_RANK.vault ? `**${text}**` : text}`);
-    }
-  }
-
-  if (base) {
-    const changes = diffModels(base, head);
-    lines.push("");
-    lines.push("## Changes from base");
-    lines.push("");
-    if (changes.length === 0) lines.push("No change to trust chains or grants.");
-    for (const c of changes) lines.push(`- ${c.security ? "⚠️ **" + c.kind + "**" : c.kind}: ${c.text}`);
-  }
-
-  lines.push("");
-  lines.push("## Guardrail findings");
-  lines.push("");
-  if (head.annotations.length === 0) lines.push("None.");
-  for (const a of head.annotations) lines.push(`- ${a.level.replace(/^@cdktf\//, "")} (${a.stack}): ${a.message}`);
+  if (head.chains.length === 0) lines.push(...TABLE_HEAD, "| – | – | – | – | – | – | – | – | no federated credentials found |", "");
+  const grants = grantLines(head);
+  if (grants.length) lines.push("Grants to managed identities with no federated credential in these stacks:", ...grants, "");
+  const shared = sharedLines(head);
+  if (shared.length) lines.push("Access gained only through a shared identity (vault-wide or broader in bold):", ...shared, "");
+  lines.push("## Guardrail findings", "", ...(head.annotations.length ? findingLines(head) : ["None."]));
   return lines.join("\n") + "\n";
+}
+
+/** "1000 chains: 1000 workloads, 1000 identities, 20 namespaces; ⚠️ 3 to check". */
+function summaryLines(m: Model): string[] {
+  const count = (xs: Array<string | undefined>) => new Set(xs.filter((x) => x !== undefined)).size;
+  const flagged = m.chains.filter((c) => notesOf(c).value !== "").length;
+  const envs = count(m.chains.map((c) => c.group?.environment));
+  const teams = count(m.chains.map((c) => c.group?.team));
+  const parts = [
+    `${m.chains.length} chain${m.chains.length === 1 ? "" : "s"}`,
+    `${count(m.chains.map((c) => c.pod?.key))} workloads`,
+    `${count(m.credentials.map((c) => c.identity.key))} identities`,
+    `${count(m.chains.map((c) => c.group?.namespace))} namespaces`,
+    ...(envs ? [`${envs} environments`] : []),
+    ...(teams ? [`${teams} teams`] : []),
+  ];
+  return [`**${parts[0]}** (${parts.slice(1).join(", ")})${flagged ? `; ⚠️ ${flagged} flagged in Notes` : ""}.`];
+}
+
+/** Chains a reviewer should look at first: privileged roles, vault-wide or broader scopes, shared identities, broken links. */
+function riskiest(m: Model): Chain[] {
+  const risk = (c: Chain) =>
+    (c.grant && privilegeNote(c.grant) ? 1000 + roleRank(c.grant.role) : 0) + (c.grant ? SCOPE_RANK[c.grant.scopeLevel] * 100 : 0) + (c.sharedAccess ? 50 : 0) + (c.problems.length ? 40 : 0);
+  return m.chains
+    .filter((c) => risk(c) >= 200 || c.sharedAccess || c.problems.length || (c.grant && privilegeNote(c.grant)))
+    .sort((a, b) => risk(b) - risk(a));
+}
+
+/** Counts by role and scope level, most chains first. */
+function byRoleAndScope(m: Model): string[] {
+  const rows = new Map<string, { role: string; level: string; chains: number; identities: Set<string>; scopes: Set<string> }>();
+  for (const c of m.chains) {
+    const role = c.grant?.role ?? "(no grant)";
+    const level = c.grant?.scopeLevel ?? "–";
+    const k = `${role}|${level}`;
+    const r = rows.get(k) ?? { role, level, chains: 0, identities: new Set(), scopes: new Set() };
+    r.chains++;
+    r.identities.add(c.credential.identity.key);
+    if (c.grant) r.scopes.add(c.grant.scope);
+    rows.set(k, r);
+  }
+  return [
+    "| Role / policy | Scope | Chains | Identities | Scopes |",
+    "|---|---|---|---|---|",
+    ...[...rows.values()]
+      .sort((a, b) => b.chains - a.chains)
+      .map((r) => `| ${cell(md`${r.role}`)} | ${cell(md`${r.level}`)} | ${r.chains} | ${r.identities.size} | ${r.scopes.size} |`),
+  ];
+}
+
+/** Options of {@link renderReview} and {@link review}. */
+export interface RenderOptions {
+  /** The comment's hard limit (default GitHub's 65,536). */
+  readonly maxChars?: number;
+  /** Where the full inventory is written (`--inventory FILE`), to say so in the comment. */
+  readonly inventoryFile?: string;
+}
+
+/** The review comment, the inventory, and whether anything changed. */
+export function review(head: Model, base?: Model, options: RenderOptions = {}): ReviewOutput {
+  const limit = options.maxChars ?? GITHUB_COMMENT_LIMIT;
+  const d = base ? reviewDiff(base, head) : undefined;
+  const inventory = renderInventory(head, d?.changes);
+  const where = options.inventoryFile ? md`in ${code(options.inventoryFile)} (the workflow publishes it as the job summary)`.value : "in the output of `azwi-review --inventory FILE`";
+  const b = new Budget(limit, 1200);
+  b.add("## Workload identity: who can read what", "");
+
+  if (!base) {
+    const full = head.chains.length <= FULL_INVENTORY_CHAINS ? fullReview(head) : undefined;
+    if (full && full.length + COMMENT_MARKER.length + 1 <= limit) return { comment: `${full}${COMMENT_MARKER}\n`, inventory, changed: true };
+    b.add(...summaryLines(head), "");
+    b.add("### Grants by role and scope", "");
+    const left = b.addEach(byRoleAndScope(head));
+    if (left) b.force(`| … ${left} more rows ${where} | | | | |`);
+    b.add("");
+    const risky = riskiest(head);
+    b.add(`### Riskiest chains (${risky.length}: privileged roles, vault-wide or broader scopes, shared identities, broken links)`, "");
+    if (risky.length) {
+      b.add(...TABLE_HEAD);
+      const shown = risky.slice(0, 100);
+      const cut = b.addEach(shown.map((c) => row(c))) + (risky.length - shown.length);
+      if (cut) b.force("", `… ${cut} more risky chains ${where}.`);
+    } else b.add("None.");
+    b.add("");
+    const warnings = warningLines(head);
+    if (warnings.length) {
+      b.add("### Review warnings", "");
+      const cut = b.addEach(warnings);
+      if (cut) b.force(`- … ${cut} more warnings ${where}`);
+      b.add("");
+    }
+    const picture = mermaidBlock(mermaidOf(head, riskiest(head).length ? riskiest(head) : head.chains));
+    if (!b.add(...picture, "")) b.force(`The picture does not fit in this comment; it is ${where}.`, "");
+    findings(b, head, where);
+    inventoryTail(b, inventory, head, where);
+    return { comment: b.lines.join("\n") + `\n${COMMENT_MARKER}\n`, inventory, changed: true };
+  }
+
+  if (!d) throw new Error("unreachable");
+  if (d.changes.length === 0) return { comment: `${NO_CHANGE}\n${COMMENT_MARKER}\n`, inventory, changed: false };
+
+  const baseByCred = new Map<string, Chain[]>();
+  for (const c of base.chains) pushTo(baseByCred, c.credential.key, c);
+  const headByCred = new Map<string, Chain[]>();
+  for (const c of head.chains) pushTo(headByCred, c.credential.key, c);
+  const changed = new Set(d.changedCredentials);
+  for (const [k, cs] of headByCred) {
+    const before = baseByCred.get(k);
+    if (!before || before.map(chainKey).join("\n") !== cs.map(chainKey).join("\n")) changed.add(k);
+  }
+  for (const k of baseByCred.keys()) if (!headByCred.has(k)) changed.add(k);
+  const added = [...changed].filter((k) => headByCred.has(k) && !baseByCred.has(k)).length;
+  const removed = [...changed].filter((k) => !headByCred.has(k) && baseByCred.has(k)).length;
+  const modified = [...changed].filter((k) => headByCred.has(k) && baseByCred.has(k)).length;
+  const security = d.changes.filter((c) => c.security).length;
+  b.add(
+    `**Changes:** ${added} chain${added === 1 ? "" : "s"} added, ${removed} removed, ${modified} changed; ${security ? `⚠️ ${security} security-relevant change${security === 1 ? "" : "s"}` : "no security-relevant change"}; ${head.chains.length} chains in all.`,
+    "",
+  );
+  b.add("## Changes from base", "");
+  const cut = b.addEach(d.changes.map((c) => changeLine(c)));
+  if (cut) {
+    const hiddenSecurity = Math.max(0, security - (d.changes.length - cut));
+    b.force(`- … ${cut} more changes not shown${hiddenSecurity ? `, ⚠️ ${hiddenSecurity} of them security-relevant` : ""}; the full inventory is ${where}`);
+  }
+  b.add("");
+  const warnings = warningLines(head);
+  if (warnings.length) {
+    b.add("### Review warnings", "");
+    const left = b.addEach(warnings);
+    if (left) b.force(`- … ${left} more warnings`);
+    b.add("");
+  }
+
+  const changedHead = head.chains.filter((c) => changed.has(c.credential.key));
+  const removedRows = base.chains.filter((c) => changed.has(c.credential.key) && !headByCred.has(c.credential.key));
+  if (changedHead.length || removedRows.length) {
+    b.add(`### Changed chains (${changed.size})`, "");
+    const rows = [
+      ...changedHead.map((c) => row(c, baseByCred.has(c.credential.key) ? "changed" : "added")),
+      ...removedRows.map((c) => row(c, "removed")),
+    ];
+    if (b.add(...TABLE_HEAD)) {
+      const left = b.addEach(rows);
+      if (left) b.force("", `… ${left} more changed rows; the full inventory is ${where}.`);
+    }
+    b.add("");
+    // The picture: changed chains and their immediate neighbours (same identity or scope).
+    const identities = new Set(changedHead.map((c) => c.credential.identity.key));
+    const scopes = new Set(changedHead.flatMap((c) => (c.grant ? [c.grant.scope] : [])));
+    const neighbours = head.chains.filter((c) => identities.has(c.credential.identity.key) || (c.grant && scopes.has(c.grant.scope)));
+    if (neighbours.length) {
+      const picture = mermaidBlock(mermaidOf(head, neighbours, { highlight: new Set(changedHead.map((c) => c.credential.key)) }));
+      if (!b.add(...picture, "")) b.force("The picture of the changed chains does not fit in this comment.", "");
+    }
+  }
+  findings(b, head, where);
+  inventoryTail(b, renderInventory(head), head, where);
+  return { comment: b.lines.join("\n") + `\n${COMMENT_MARKER}\n`, inventory, changed: true };
+}
+
+function changeLine(c: Change): string {
+  return `- ${c.security ? `⚠️ **${c.kind}**` : c.kind}: ${c.text}`;
+}
+
+function findings(b: Budget, head: Model, where: string): void {
+  b.add("## Guardrail findings", "");
+  if (head.annotations.length === 0) b.add("None.");
+  const left = b.addEach(findingLines(head));
+  if (left) b.force(`- … ${left} more findings; all are ${where}`);
+}
+
+/** The inventory as a collapsible section when the comment stays under the limit, else where it is. */
+function inventoryTail(b: Budget, inventory: string, head: Model, where: string): void {
+  const section = ["", "<details><summary>Inventory: every chain (" + head.chains.length + ")</summary>", "", inventory, "</details>"];
+  if (!b.add(...section)) b.force("", `The full inventory (${head.chains.length} chains) does not fit in this comment: it is ${where}.`);
+}
+
+/** Today's full review (small stacks, no base): picture, table, grants, shared access, warnings, findings. */
+function fullReview(head: Model): string {
+  const lines: string[] = ["## Workload identity: who can read what", "", ...mermaidBlock(mermaidOf(head)), "", ...TABLE_HEAD];
+  for (const c of head.chains) lines.push(row(c));
+  if (head.chains.length === 0) lines.push("| – | – | – | – | – | – | – | – | no federated credentials found |");
+  const grants = grantLines(head);
+  if (grants.length) lines.push("", "Grants to managed identities with no federated credential in these stacks:", ...grants);
+  const shared = sharedLines(head);
+  if (shared.length) lines.push("", "Access gained only through a shared identity (vault-wide or broader in bold):", ...shared);
+  const warnings = warningLines(head);
+  if (warnings.length) lines.push("", "### Review warnings", "", ...warnings);
+  lines.push("", "## Guardrail findings", "");
+  if (head.annotations.length === 0) lines.push("None.");
+  lines.push(...findingLines(head));
+  return lines.join("\n") + "\n";
+}
+
+/** The review comment as Markdown (see {@link review}). */
+export function renderReview(head: Model, base?: Model, options: RenderOptions = {}): string {
+  return review(head, base, options).comment;
 }
