@@ -11,13 +11,6 @@ import { mermaidText } from "./escape";
 export const MERMAID_MAX_CHARS = 50_000;
 export const MERMAID_MAX_EDGES = 500;
 
-export interface MermaidOptions {
-  /** Credential keys whose chains are always drawn one by one (the changed chains). */
-  readonly highlight?: ReadonlySet<string>;
-  readonly maxChars?: number;
-  readonly maxEdges?: number;
-}
-
 /** One chain or a collapsed group of chains of the same shape. */
 interface Drawn {
   readonly chains: Chain[];
@@ -154,8 +147,14 @@ function render(items: Drawn[], levels: Levels, note?: string): { text: string; 
  * The Mermaid flowchart text (without the code fence) of `chains` (default: every chain of the
  * model), within the limits: each chain drawn, or else highlighted chains drawn and the others
  * collapsed by shape (per namespace, then per team, then per environment), or else cut.
+ * `options.highlight`: credential keys whose chains are always drawn one by one (the changed
+ * chains); `maxChars` and `maxEdges` default to Mermaid's limits.
  */
-export function mermaidOf(model: Model, chains: Chain[] = model.chains, options: MermaidOptions = {}): string {
+export function mermaidOf(
+  model: Model,
+  chains: Chain[] = model.chains,
+  options: { readonly highlight?: ReadonlySet<string>; readonly maxChars?: number; readonly maxEdges?: number } = {},
+): string {
   const maxChars = options.maxChars ?? MERMAID_MAX_CHARS;
   const maxEdges = options.maxEdges ?? MERMAID_MAX_EDGES;
   const highlight = options.highlight ?? new Set<string>();

@@ -355,6 +355,6 @@ function fullReview(head: Model): string {
 }
 
 /** The review comment as Markdown (see {@link review}). */
-export function renderReview(head: Model, base?: Model, options: RenderOptions = {}): string {
+export function renderReview(head: Model, base?: Model, options: { readonly maxChars?: number; readonly inventoryFile?: string } = {}): string {
   return review(head, base, options).comment;
 }
