@@ -4,12 +4,14 @@
 // unchanged; left out are the files that run nothing in-process (see jest.stryker.config.js) and the
 // review tool's tests, which synthesize the default app at module level: every construct mutant
 // would then be "static" for Stryker (run against all tests, ~30 s each), and they test the review
-// tool, not the constructs. Construct code that other tests share goes through sharedPerTest.
+// tool, not the constructs. The environments tests are left out too: they test stacks/environments
+// (not mutated), and under Stryker each of them synthesizes two environments again (sharedPerTest),
+// about 20 s for every mutant they cover. Construct code that other tests share goes through sharedPerTest.
 import * as fs from "fs";
 import * as path from "path";
 
 const dir = path.join(__dirname, "..");
-const skipped = /^(consumer|workflows|architecture|review.*)\.test\.ts$/;
+const skipped = /^(consumer|workflows|architecture|review.*|environments.*)\.test\.ts$/;
 for (const file of fs.readdirSync(dir).sort()) {
   if (file.endsWith(".test.ts") && !skipped.test(file)) {
     require(path.join(dir, file));
