@@ -235,3 +235,89 @@ describe("KeyVaultSecretAccess", () => {
     expect(access.grantScope).toBe("secret");
   });
 });
+
+describe("KeyVaultSecretAccess props", () => {
+  const HEX = "0123456789abcdef0123456789abcdef";
+  const refusal = (secrets: any[], vaultProps: Partial<ConstructorParameters<typeof WorkloadKeyVault>[2]> = {}, grantScope?: "secret" | "vault") => {
+    const { stack, vault, workload } = setup(vaultProps);
+    let message = "";
+    try {
+      new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets, grantScope });
+      synth(stack);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    return message;
+  };
+
+  test("refuses an empty list of secrets", () => {
+    expect(refusal([])).toMatch(/KeyVaultSecretAccess\.secrets is empty; grant at least one secret/);
+  });
+
+  test("refuses a secret listed twice", () => {
+    expect(refusal([{ name: "db" }, { name: "db" }])).toMatch(/KeyVaultSecretAccess secret name "db" is listed twice/);
+  });
+
+  test("accepts a 32-hex-character version of an existing secret", () => {
+    expect(refusal([{ name: "db", existing: true, version: HEX }])).toBe("");
+  });
+
+  test.each([`x${HEX}`, `${HEX}x`, HEX.toUpperCase().slice(0, 31)])("refuses the version %s, naming the rule", (version) => {
+    expect(refusal([{ name: "db", existing: true, version }])).toMatch(
+      new RegExp(`KeyVaultSecretAccess secret "db" version "${version}" must be a 32-character Key Vault version id`),
+    );
+  });
+
+  test("refuses a version on a new secret (the deploy writes the version)", () => {
+    expect(refusal([{ name: "db", version: HEX }])).toMatch(/secret "db" is new, so its version is the one this deploy writes; drop `version`/);
+  });
+
+  test("refuses a value on an existing secret", () => {
+    expect(refusal([{ name: "db", existing: true, value: "x" }])).toMatch(/secret "db" is marked existing but has a value; drop one of them/);
+  });
+
+  test("refuses a valueVersion below 1", () => {
+    expect(refusal([{ name: "db", valueVersion: 0 }])).toMatch(/KeyVaultSecretAccess secret "db" valueVersion 0 must be/);
+  });
+
+  test("refuses a per-secret grant on an access-policy vault, saying what works", () => {
+    expect(refusal([{ name: "db" }], { permissionModel: "access-policy" }, "secret")).toMatch(
+      /grantScope "secret" is impossible on an access-policy vault: access policies apply to the whole vault; use grantScope "vault" or an RBAC vault/,
+    );
+  });
+
+  test("defaults the grant scope to the secret on an RBAC vault and to the vault on an access-policy vault", () => {
+    const rbac = setup();
+    expect(new KeyVaultSecretAccess(rbac.stack, "access", { workload: rbac.workload, vault: rbac.vault, secrets: [{ name: "db" }] }).grantScope).toBe("secret");
+    const policy = setup({ permissionModel: "access-policy" });
+    expect(new KeyVaultSecretAccess(policy.stack, "access", { workload: policy.workload, vault: policy.vault, secrets: [{ name: "db" }] }).grantScope).toBe("vault");
+  });
+
+  test("keeps stable resource addresses: a grant is named after its secret, or after the vault when vault-wide", () => {
+    const perSecret = setup();
+    new KeyVaultSecretAccess(perSecret.stack, "access", { workload: perSecret.workload, vault: perSecret.vault, secrets: [{ name: "db" }, { name: "api" }] });
+    const names = (json: any) => all(json, "azurerm_role_assignment").map((r) => r.name.replace(/_[0-9A-F]{8}$/, "")).filter((n) => n.startsWith("access_"));
+    expect(names(synth(perSecret.stack)).sort()).toEqual(["access_secrets-user-api", "access_secrets-user-db"]);
+    const vaultWide = setup();
+    new KeyVaultSecretAccess(vaultWide.stack, "access", { workload: vaultWide.workload, vault: vaultWide.vault, secrets: [{ name: "db" }], grantScope: "vault" });
+    expect(names(synth(vaultWide.stack))).toEqual(["access_secrets-user-vault"]);
+  });
+
+  test("declares the value variable sensitive, non-nullable and documented", () => {
+    const { stack, vault, workload } = setup();
+    new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "db" }] });
+    expect(synth(stack).variable.keyvault_secret_db).toMatchObject({
+      type: "string",
+      sensitive: true,
+      nullable: false,
+      ephemeral: true,
+      description: "Value of Key Vault secret db; written with value_wo, never stored in state.",
+    });
+  });
+
+  test("says how to pin an existing secret that has no version", () => {
+    const { stack, vault, workload } = setup();
+    const access = new KeyVaultSecretAccess(stack, "access", { workload, vault, secrets: [{ name: "loose", existing: true }] });
+    expect(() => access.pinnedEnvironment()).toThrow(/give its version \(the last part of the secret's id\), or use podEnvironment\(\)/);
+  });
+});

@@ -95,8 +95,11 @@ export class KeyVaultSecretAccess extends Construct {
     this.secretNames = props.secrets.map((s) => s.name);
 
     const identity = isWorkload(props.workload) ? props.workload.principal : props.workload;
+    // Each name once: a name listed twice is a validation error (reported at synth with the
+    // others), not a construct-id collision thrown from here.
+    const specs = props.secrets.filter((s, i) => props.secrets.findIndex((t) => t.name === s.name) === i);
     const scopes: string[] = [];
-    for (const spec of props.secrets) {
+    for (const spec of specs) {
       if (spec.existing) {
         scopes.push(`${this.vault.vaultId}/secrets/${spec.name}`);
         this.versions[spec.name] = spec.version;
@@ -128,7 +131,7 @@ export class KeyVaultSecretAccess extends Construct {
     } else {
       const grantScopes = this.grantScope === "vault" ? [this.vault.vaultId] : scopes;
       grantScopes.forEach((grantScope, i) => {
-        const name = this.grantScope === "vault" ? "vault" : props.secrets[i].name;
+        const name = this.grantScope === "vault" ? "vault" : specs[i].name;
         const grant = new RoleAssignment(this, `secrets-user-${name}`, {
           scope: grantScope,
           roleDefinitionName: KEY_VAULT_SECRETS_USER,
