@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Parses Mermaid text from stdin with the mermaid package's own parser (in a jsdom window).
-// Exit 0 and print the diagram type when it parses; exit 1 with the parser's message otherwise.
+// Parses a JSON list of Mermaid texts from stdin with mermaid's own parser (in a jsdom window), in
+// one process; prints a JSON list of "ok:<diagram type>" or "error:<message>", one per text.
 import { JSDOM } from "jsdom";
 
 const dom = new JSDOM("<!doctype html><html><body></body></html>");
@@ -11,12 +11,14 @@ globalThis.Element = dom.window.Element;
 globalThis.HTMLElement = dom.window.HTMLElement;
 const { default: mermaid } = await import("mermaid");
 
-let text = "";
-for await (const chunk of process.stdin) text += chunk;
-try {
-  const result = await mermaid.parse(text);
-  console.log(result.diagramType);
-} catch (error) {
-  console.error(String(error?.message ?? error));
-  process.exit(1);
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const results = [];
+for (const text of JSON.parse(input)) {
+  try {
+    results.push(`ok:${(await mermaid.parse(text)).diagramType}`);
+  } catch (error) {
+    results.push(`error:${String(error?.message ?? error).split("\n")[0]}`);
+  }
 }
+console.log(JSON.stringify(results));

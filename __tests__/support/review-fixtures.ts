@@ -31,9 +31,10 @@ export function edited(dir: string, stack: string, edit: (json: any) => void): s
   return copy;
 }
 
+/** One Mermaid text through {@link checkMermaidAll}: ok and the diagram type, or not ok and the parser's message. */
 export function checkMermaid(text: string): { ok: boolean; output: string } {
-  const r = spawnSync(process.execPath, [path.join(root, "scripts", "check-mermaid.mjs")], { input: text, encoding: "utf8" });
-  return { ok: r.status === 0, output: (r.stdout + r.stderr).trim() };
+  const [result] = checkMermaidAll([text]);
+  return { ok: result.startsWith("ok:"), output: result.replace(/^(ok|error):/, "") };
 }
 
 
@@ -96,7 +97,7 @@ export function handWrittenStack(): string {
 
 /** Parses many Mermaid texts with mermaid's parser in one process: "ok:flowchart-v2" or "error:…" for each. */
 export function checkMermaidAll(texts: string[]): string[] {
-  const r = spawnSync(process.execPath, [path.join(__dirname, "review-check-mermaid.mjs")], { input: JSON.stringify(texts), encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [path.join(root, "scripts", "check-mermaid.mjs")], { input: JSON.stringify(texts), encoding: "utf8", maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }

@@ -142,12 +142,12 @@ export class EnvironmentTeamStack extends TerraformStack {
               grantScope: w.grantScope,
             })
           : undefined;
-      const env0 = access?.podEnvironment();
+      const podEnv = access?.podEnvironment();
       for (const p of w.pods ?? []) {
-        workload.addPod(`pod-${p.name}`, { name: p.name, containers: [{ name: "main", image: p.image, env: env0 }] });
+        workload.addPod(`pod-${p.name}`, { name: p.name, containers: [{ name: "main", image: p.image, env: podEnv }] });
       }
       for (const d of w.deployments ?? []) {
-        workload.addDeployment(`deployment-${d.name}`, { name: d.name, replicas: d.replicas, containers: [{ name: "main", image: d.image, env: env0 }] });
+        workload.addDeployment(`deployment-${d.name}`, { name: d.name, replicas: d.replicas, containers: [{ name: "main", image: d.image, env: podEnv }] });
       }
       new TerraformOutput(this, `${w.namespace}-${w.serviceAccount}-client-id`.replace(/[^A-Za-z0-9_-]/g, "_"), {
         value: workload.identity.clientId,

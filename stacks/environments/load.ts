@@ -107,8 +107,8 @@ export function loadEnvironments(
     } else {
       fileProblems.push(...ruleProblems(data as EnvironmentFile, at, regions));
     }
-    if (fileProblems.length) problems.push(...fileProblems);
-    else environments.push({ name, file: shown, ...(data as EnvironmentFile) });
+    problems.push(...fileProblems);
+    if (fileProblems.length === 0) environments.push({ name, file: shown, ...(data as EnvironmentFile) });
   }
   const seen = new Map<string, string>();
   for (const env of environments) {
