@@ -168,7 +168,18 @@ describe("images from an attached registry", () => {
     const acr = new ContainerRegistryAccess(s, "acr", { cluster: aks, create: { name: "myregistry1", resourceGroupName: "rg", location: "eastus" } });
     const pod = workload(s, "app", { issuer: aks }).addPod("pod", { name: "p", containers: [{ name: "main", image: `${acr.loginServer}/app:1` }] });
     const warnings = pod.resource!.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-    expect(warnings.join("\n")).toMatch(/pulls .* from a registry created in the same stack: it is empty on the first apply/);
+    expect(warnings.join("\n")).toMatch(/pod pod container main pulls .* from a registry created in the same stack: it is empty on the first apply/);
+    expect(warnings.join("\n")).toMatch(/Push the image before the pods start \(a second stack\), or use ContainerRegistryAccess existing/);
+  });
+
+  test("a pod whose image comes from another registry neither waits for the AcrPull grant nor warns", () => {
+    const s = newStack();
+    const aks = AksWithOidc.fromExisting(s, "aks", { name: "aks", resourceGroupName: "rg" });
+    new ContainerRegistryAccess(s, "acr", { cluster: aks, create: { name: "myregistry1", resourceGroupName: "rg", location: "eastus" } });
+    const pod = workload(s, "app", { issuer: aks }).addPod("pod", { name: "p", containers: [{ name: "main", image: "ghcr.io/org/app:1" }] });
+    const json = synth(s);
+    expect(only(json, "time_sleep").body.depends_on).toEqual([expect.stringMatching(/^azurerm_federated_identity_credential\./)]);
+    expect(pod.resource!.node.metadata.filter((m) => m.type === "@cdktf/warn")).toEqual([]);
   });
 
   test("does not warn for an existing registry", () => {

@@ -119,6 +119,77 @@ describe("CSI Secret Store driver", () => {
     workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "a", alias: "f" }, { name: "b", alias: "f" }] });
     expect(() => synth(s)).toThrow(/mounts two objects as "f"/);
   });
+
+  test("rejects a SecretProviderClass with no objects", () => {
+    const s = newStack();
+    workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [] });
+    expect(() => synth(s)).toThrow(/SecretProviderClass spc has no objects; add at least one/);
+  });
+
+  test("rejects an object name Key Vault cannot hold, naming the object field", () => {
+    const s = newStack();
+    workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db_password" }] });
+    expect(() => synth(s)).toThrow(/SecretProviderClass spc object name "db_password" must be letters, digits and '-' only/);
+  });
+
+  test("rejects an alias that is not a plain file name (the driver writes it under the mount path)", () => {
+    const s = newStack();
+    workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db", alias: "../db" }] });
+    expect(() => synth(s)).toThrow(/SecretProviderClass spc object alias "\.\.\/db" must be a file name \(letters, digits, '\.', '_', '-'\)/);
+  });
+
+  test.each(["0123456789abcdef0123456789abcdef0", "x0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcde"])(
+    "rejects the object version %s (a version id is exactly 32 hex characters)",
+    (version) => {
+      const s = newStack();
+      workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db", version }] });
+      expect(() => synth(s)).toThrow(/SecretProviderClass spc object version ".*" must be a 32-character Key Vault version id/);
+    },
+  );
+
+  test("accepts an empty object version (the latest) and a file-name alias", () => {
+    const s = newStack();
+    workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db", alias: "db.password_v-1", version: "" }] });
+    expect(() => synth(s)).not.toThrow();
+  });
+
+  test("rejects a tenantId that is not a GUID", () => {
+    const s = newStack();
+    workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db" }], tenantId: "contoso.onmicrosoft.com" });
+    expect(() => synth(s)).toThrow(/SecretProviderClass spc tenantId "contoso\.onmicrosoft\.com" must be a GUID \(tenant id\)/);
+  });
+
+  test("takes tenantId from the prop over the vault's tenant", () => {
+    const s = newStack();
+    const tenant = "00000000-0000-0000-0000-0000000000aa";
+    workload(s).addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db" }], tenantId: tenant });
+    expect(only(synth(s), "kubernetes_manifest").body.manifest.spec.parameters.tenantID).toBe(tenant);
+  });
+
+  test("a SecretProviderClass in a namespace another workload creates is ordered after that namespace", () => {
+    const s = newStack();
+    const w = workload(s);
+    w.addSecretProviderClass("spc", { name: "x", vault: vaultIn(s), objects: [{ name: "db" }] });
+    new FederatedWorkload(s, "creator", { issuer: ISSUER, namespace: "apps", serviceAccountName: "creator", resourceGroupName: "rg", location: "eastus", createNamespace: true });
+    const json = synth(s);
+    const ns = only(json, "kubernetes_namespace_v1").name;
+    expect(only(json, "kubernetes_manifest").body.depends_on).toContain(`kubernetes_namespace_v1.${ns}`);
+  });
+
+  test("in manifests mode, the SecretProviderClass is written as YAML and its apply-time values become outputs named after the class", () => {
+    const s = newStack();
+    const w = workload(s, { kubernetesObjects: "manifests" });
+    const spc = w.addSecretProviderClass("spc", { name: "api-secrets", vault: vaultIn(s), objects: [{ name: "db" }] });
+    const json = synth(s);
+    expect(json.resource?.kubernetes_manifest).toBeUndefined();
+    expect(spc.resource).toBeUndefined();
+    expect(w.manifests!.files.get("apps/secretproviderclass-api-secrets.yaml")).toEqual([
+      expect.objectContaining({ kind: "SecretProviderClass", metadata: { name: "api-secrets", namespace: "apps" } }),
+    ]);
+    const kv = only(json, "azurerm_key_vault").name;
+    const output = Object.entries<any>(json.output).find(([, o]) => o.value === `\${azurerm_key_vault.${kv}.name}`)!;
+    expect(output[0]).toBe("gitops_apps_api_api_secrets_keyvaultName");
+  });
 });
 
 describe("Deployments", () => {
@@ -360,6 +431,24 @@ describe("GitOps manifests", () => {
     w.addDeployment("d", { name: "api", containers: [{ name: "api", image: "x" }], tolerations: [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: "300" }] });
     const deployment = [...w.manifests!.files.values()].flat().find((o) => o.kind === "Deployment")!;
     expect(deployment.spec.template.spec.tolerations).toEqual([{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }]);
+  });
+
+  test("writes a deployment with one replica by default, its app selector, the label and the workload's service account", () => {
+    const s = newStack();
+    const w = workload(s, { kubernetesObjects: "manifests" });
+    const d = w.addDeployment("d", { name: "api", containers: [{ name: "api", image: "x" }] });
+    expect(d.resource).toBeUndefined();
+    expect(w.manifests!.files.get("apps/deployment-api.yaml")).toEqual([d.manifest]);
+    expect(d.manifest).toMatchObject({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "api", namespace: "apps", labels: { app: "api" } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "api" } },
+        template: { metadata: { labels: { app: "api", "azure.workload.identity/use": "true" } }, spec: { serviceAccountName: "api" } },
+      },
+    });
   });
 
   test("the single-stack layout configures no Kubernetes provider either", () => {

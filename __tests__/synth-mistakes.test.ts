@@ -32,14 +32,14 @@ describe("Kubernetes objects that already exist or collide", () => {
     const s = newStack();
     workload(s, "a", { createNamespace: true });
     workload(s, "b", { createNamespace: true });
-    expect(() => synth(s)).toThrow(/createNamespace: Namespace apps is already created by test\/a; .*AlreadyExists/);
+    expect(() => synth(s)).toThrow(/createNamespace: Namespace apps is already created by test\/a; .*AlreadyExists – set createNamespace on one workload only/);
   });
 
   test("rejects two workloads with one service account", () => {
     const s = newStack();
     workload(s, "a", { serviceAccountName: "api" });
     workload(s, "b", { serviceAccountName: "api", identity: ManagedIdentity.fromAttributes(s, "other", attrs("other")) });
-    expect(() => synth(s)).toThrow(/serviceAccountName: ServiceAccount apps\/api is already created by test\/a/);
+    expect(() => synth(s)).toThrow(/serviceAccountName: ServiceAccount apps\/api is already created by test\/a; .*AlreadyExists – give it another name/);
   });
 
   test("rejects two pods with one name in one namespace", () => {
@@ -84,6 +84,24 @@ describe("Kubernetes objects that already exist or collide", () => {
     const ns = only(json, "kubernetes_namespace_v1").name;
     const sa = all(json, "kubernetes_service_account_v1").find((r) => r.body.metadata.name === "second")!;
     expect(sa.body.metadata.namespace).toBe(`\${kubernetes_namespace_v1.${ns}.metadata[0].name}`);
+  });
+
+  test("a workload made after the namespace's creator is ordered by the reference alone (no extra depends_on)", () => {
+    const s = newStack();
+    workload(s, "creator", { createNamespace: true });
+    workload(s, "second");
+    const sa = all(synth(s), "kubernetes_service_account_v1").find((r) => r.body.metadata.name === "second")!;
+    expect(sa.body.depends_on).toBeUndefined();
+  });
+
+  test("a created namespace waits for the deployer's cluster role, like the service account", () => {
+    const s = newStack();
+    const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    workload(s, "app", { issuer: aks, createNamespace: true });
+    const json = synth(s);
+    const wait = all(json, "time_sleep").find((r) => r.name.includes("deployer-role-propagation"))!;
+    expect(only(json, "kubernetes_namespace_v1").body.depends_on).toEqual([`time_sleep.${wait.name}`]);
+    expect(only(json, "kubernetes_service_account_v1").body.depends_on).toEqual([`time_sleep.${wait.name}`]);
   });
 });
 
