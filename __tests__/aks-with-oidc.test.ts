@@ -45,6 +45,7 @@ describe("AksWithOidc", () => {
     const { json } = cluster();
     const role = only(json, "azurerm_role_assignment");
     expect(role.body.role_definition_name).toBe("Azure Kubernetes Service RBAC Cluster Admin");
+    expect(role.body.description).toBe("Lets the identity running cdktf deploy manage Kubernetes objects (Azure RBAC).");
     expect(role.body.principal_id).toMatch(/data\.azurerm_client_config\..*\.object_id/);
     const sleep = only(json, "time_sleep").body;
     expect(sleep.depends_on).toContain(`azurerm_role_assignment.${role.name}`);
@@ -60,6 +61,8 @@ describe("AksWithOidc", () => {
   test("configures the Kubernetes provider with kubelogin by default", () => {
     const { aks, stack } = cluster();
     const config = resolve(stack, aks.kubernetesProviderConfig());
+    // kubelogin prints a client.authentication.k8s.io/v1beta1 ExecCredential; the provider needs that api_version.
+    expect(config.exec[0].apiVersion).toBe("client.authentication.k8s.io/v1beta1");
     expect(config.exec[0].command).toBe("kubelogin");
     expect(config.exec[0].args).toEqual(["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]);
     expect(config.host).toMatch(/kube_config\[0\]\.host/);
@@ -177,7 +180,10 @@ describe("AksWithOidc.fromExisting", () => {
     const data = only(json, "azurerm_kubernetes_cluster", "data");
     expect(data.body).toMatchObject({ name: "aks1", resource_group_name: "rg1" });
     expect(data.body.lifecycle.postcondition[0].condition).toContain("self.oidc_issuer_enabled");
-    expect(data.body.lifecycle.postcondition[0].error_message).toContain("--enable-oidc-issuer --enable-workload-identity");
+    expect(data.body.lifecycle.postcondition[0].error_message).toBe(
+      "The AKS cluster has no OIDC issuer. Run: az aks update --resource-group <rg> --name <cluster> " +
+        "--enable-oidc-issuer --enable-workload-identity (or set enableWorkloadIdentity: true).",
+    );
     expect(resolve(stack, existing.oidcIssuerUrl)).toBe(`\${data.azurerm_kubernetes_cluster.${data.name}.oidc_issuer_url}`);
     expect(all(json, "azurerm_kubernetes_cluster")).toHaveLength(0);
   });

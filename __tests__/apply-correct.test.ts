@@ -96,6 +96,18 @@ describe("the node pool does not diff on every plan", () => {
     new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus", systemNodePool: { maxSurge: "ten" } });
     expect(() => synth(s)).toThrow(/AksWithOidc\.systemNodePool\.maxSurge "ten" must be a node count/);
   });
+
+  test.each(["0", "0%", "101%", "1x", "1a%", "a10%", "10%x", "05%"])("rejects the max surge %s (AKS takes a count from 1 or 1% to 100%)", (maxSurge) => {
+    const s = newStack();
+    new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus", systemNodePool: { maxSurge } });
+    expect(() => synth(s)).toThrow(new RegExp(`AksWithOidc\\.systemNodePool\\.maxSurge "${maxSurge}" must be a node count \\("1"\\) or a percentage from 1% to 100%`));
+  });
+
+  test.each(["1", "33", "1%", "5%", "99%", "100%"])("accepts the max surge %s", (maxSurge) => {
+    const s = newStack();
+    new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus", systemNodePool: { maxSurge } });
+    expect(only(synth(s), "azurerm_kubernetes_cluster").body.default_node_pool.upgrade_settings.max_surge).toBe(maxSurge);
+  });
 });
 
 describe("pods start after everything they read", () => {
