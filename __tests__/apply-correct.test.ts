@@ -31,6 +31,20 @@ describe("pods survive the webhook's mutation (no replacement on the next plan)"
     expect(only(synth(s), "kubernetes_pod_v1").body.lifecycle.ignore_changes).toEqual(["spec"]);
   });
 
+  // kubernetes v2.38.0 resource_kubernetes_pod_v1.go (create): waits for a phase in target_state
+  // (default Running) and fails on any other phase after Pending.
+  test("a pod that may run to completion accepts the Succeeded phase on create; an Always pod keeps the provider's default", () => {
+    const s = newStack();
+    const w = workload(s);
+    w.addPod("never", { name: "never", restartPolicy: "Never", containers: [container()] });
+    w.addPod("onfailure", { name: "onfailure", restartPolicy: "OnFailure", containers: [container()] });
+    w.addPod("always", { name: "always", containers: [container()] });
+    const pods = Object.fromEntries(all(synth(s), "kubernetes_pod_v1").map((p) => [p.body.metadata.name, p.body]));
+    expect(pods.never.target_state).toEqual(["Running", "Succeeded"]);
+    expect(pods.onfailure.target_state).toEqual(["Running", "Succeeded"]);
+    expect(pods.always.target_state).toBeUndefined();
+  });
+
   test("a pod is replaced by a terraform_data that holds its configured spec, named by plain address", () => {
     const s = newStack();
     workload(s).addPod("pod", { name: "p", containers: [container({ A: "1" })] });

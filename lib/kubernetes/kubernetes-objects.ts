@@ -84,7 +84,11 @@ export interface WorkloadPodTemplate {
 export interface WorkloadPodProps extends WorkloadPodTemplate {
   /** Pod name (a DNS-1123 subdomain). */
   readonly name: string;
-  /** Restart policy. @default "Always" */
+  /**
+   * Restart policy. With "OnFailure" or "Never" the pod may run to completion, so (terraform mode)
+   * the apply accepts the phases Running and Succeeded; a pod that fails still fails the apply.
+   * @default "Always"
+   */
   readonly restartPolicy?: "Always" | "OnFailure" | "Never";
 }
 

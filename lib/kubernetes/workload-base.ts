@@ -290,6 +290,12 @@ export abstract class WorkloadBase extends Construct {
       provider: this.provider,
       metadata: providerPodMetadata(props, ctx, props.name, this.serviceAccount!.metadata.namespace),
       spec,
+      // The provider's create waits until the pod's phase is one of target_state (default Running)
+      // and fails on any other phase after Pending (terraform-provider-kubernetes v2.38.0
+      // kubernetes/resource_kubernetes_pod_v1.go resourceKubernetesPodV1Create, StateChangeConf):
+      // a pod that may run to completion would fail the apply with "unexpected state 'Succeeded'"
+      // and stay tainted. A failed run still fails the apply.
+      targetState: restart === "Always" ? undefined : ["Running", "Succeeded"],
       dependsOn: [this.propagation!],
       // A plain address: cdktf renders a construct given here as "${terraform_data.x}", which
       // Terraform 1.11 rejects in JSON ("Invalid character"); "terraform_data.x" is accepted.
