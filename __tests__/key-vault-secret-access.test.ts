@@ -122,10 +122,10 @@ describe("KeyVaultSecretAccess", () => {
   test("creates a new vault from props", () => {
     const stack = newStack();
     const identity = ManagedIdentity.fromAttributes(stack, "id", {
-      identityId: "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x",
-      clientId: "c",
-      principalId: "p",
-      tenantId: "t",
+      identityId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-x",
+      clientId: "11111111-1111-1111-1111-111111111111",
+      principalId: "22222222-2222-2222-2222-222222222222",
+      tenantId: "33333333-3333-3333-3333-333333333333",
     });
     new KeyVaultSecretAccess(stack, "access", {
       workload: identity,
@@ -190,10 +190,10 @@ describe("KeyVaultSecretAccess", () => {
     const stack = newStack();
     const vault = new WorkloadKeyVault(stack, "kv", { name: "kv-test-1", resourceGroupName: "rg1", location: "eastus" });
     const identity = ManagedIdentity.fromAttributes(stack, "id", {
-      identityId: "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x",
-      clientId: "c",
+      identityId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-x",
+      clientId: "11111111-1111-1111-1111-111111111111",
       principalId: "11111111-2222-3333-4444-555555555555",
-      tenantId: "t",
+      tenantId: "33333333-3333-3333-3333-333333333333",
     });
     new KeyVaultSecretAccess(stack, "access", { workload: identity, vault, secrets: [{ name: "db" }] });
     const grant = all(synth(stack), "azurerm_role_assignment").find((r) => r.body.role_definition_name === "Key Vault Secrets User")!;
@@ -274,6 +274,31 @@ describe("KeyVaultSecretAccess props", () => {
 
   test("refuses a value on an existing secret", () => {
     expect(refusal([{ name: "db", existing: true, value: "x" }])).toMatch(/secret "db" is marked existing but has a value; drop one of them/);
+  });
+
+  test.each(["2027-01-01T00:00:00Z", "2028-02-29T23:59:59Z"])("accepts the expiry %s (UTC, whole seconds: what azurerm reads back)", (expirationDate) => {
+    expect(refusal([{ name: "db", expirationDate }])).toBe("");
+  });
+
+  test.each([
+    ["2027-01-01T00:00:00.000Z", "2027-01-01T00:00:00Z is the same instant"],
+    ["2027-01-01T01:00:00+01:00", "2027-01-01T00:00:00Z is the same instant"],
+    ["2027-01-01T00:00:00.5Z", "2027-01-01T00:00:00Z is the same instant, less the fraction"],
+    ["2027-02-30T00:00:00Z", "2027-03-02T00:00:00Z is the same instant"],
+    ["next year", ""],
+  ])("refuses the expiry %s, which azurerm would read back in another spelling on every plan", (expirationDate, hint) => {
+    const message = refusal([{ name: "db", expirationDate }]);
+    expect(message).toContain(
+      `KeyVaultSecretAccess secret "db" expirationDate ${JSON.stringify(expirationDate)} must be an RFC 3339 time in UTC with whole seconds, such as "2027-01-01T00:00:00Z"`,
+    );
+    if (hint) expect(message).toContain(`(${hint})`);
+    else expect(message).not.toContain("same instant");
+  });
+
+  test("refuses the props of a written secret on an existing one, where they would be ignored", () => {
+    expect(refusal([{ name: "db", existing: true, contentType: "text/plain", expirationDate: "2027-01-01T00:00:00Z", valueVersion: 2 }])).toMatch(
+      /KeyVaultSecretAccess secret "db" is marked existing, so contentType, expirationDate, valueVersion would be ignored \(only secrets this construct writes take them\); drop them/,
+    );
   });
 
   test("refuses a valueVersion below 1", () => {

@@ -28,7 +28,10 @@ export interface SecretSpec {
   readonly valueVersion?: number;
   /** Content type. @default none */
   readonly contentType?: string;
-  /** Expiry, RFC 3339 UTC (`2027-01-01T00:00:00Z`). @default none */
+  /**
+   * Expiry, RFC 3339 in UTC with whole seconds (`2027-01-01T00:00:00Z`): the form azurerm reads back,
+   * so any other spelling of the same instant would show a change on every plan. @default none
+   */
   readonly expirationDate?: string;
   /**
    * The version of an `existing` secret to pin (32 hex characters, the last part of the secret's
@@ -227,6 +230,13 @@ function validateKeyVaultSecretAccessProps(
       p.add(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} is marked existing but has a value; drop one of them`);
     }
     p.check(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} valueVersion`, s.valueVersion, R.integerBetween(1, Number.MAX_SAFE_INTEGER));
+    p.check(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} expirationDate`, s.expirationDate, ...R.utcTimestamp);
+    if (s.existing) {
+      const written = (["contentType", "expirationDate", "valueVersion"] as const).filter((k) => s[k] !== undefined);
+      if (written.length > 0) {
+        p.add(`KeyVaultSecretAccess secret ${JSON.stringify(s.name)} is marked existing, so ${written.join(", ")} would be ignored (only secrets this construct writes take them); drop them`);
+      }
+    }
   }
   if (permissionModel === "access-policy" && grantScope === "secret") {
     p.add(

@@ -253,6 +253,23 @@ export const duration: readonly Rule[] = [
   matches(/^[0-9]+(\.[0-9]+)?(ms|s|m|h)$/, 'one number and one unit, such as "30s", "90s" or "2m" (ms, s, m or h; not "1m30s")'),
 ];
 
+/**
+ * An RFC 3339 instant in UTC with whole seconds, `2027-01-01T00:00:00Z`. azurerm 4.55 sends
+ * `expiration_date` as Unix seconds and reads it back as `time.Time(…).Format(time.RFC3339)` of a
+ * UTC time (internal/services/keyvault/key_vault_secret_resource.go, resourceKeyVaultSecretRead;
+ * go-autorest date.UnixTime): an offset or fractional seconds (`toISOString()` writes `.000Z`)
+ * would apply and then show an update on every plan.
+ */
+export const utcTimestamp: readonly Rule[] = [
+  (v) => {
+    const canonical = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v.replace("Z", ".000Z");
+    if (canonical) return undefined;
+    const t = Date.parse(v);
+    const hint = Number.isNaN(t) ? "" : ` (${new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z")} is the same instant${t % 1000 ? ", less the fraction" : ""})`;
+    return `must be an RFC 3339 time in UTC with whole seconds, such as "2027-01-01T00:00:00Z"${hint}: azurerm reads it back in that form, so any other spelling changes on every plan`;
+  },
+];
+
 /** A container image reference: not empty, no whitespace (the API server rejects those). */
 export const imageReference: readonly Rule[] = [
   nonEmpty,
@@ -320,6 +337,11 @@ export function federationRegion(settings: RegionSettings = {}): Rule {
 // ---- Configuration as data (issue 14): shapes of the app's settings that are not names --------
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** A GUID, named for what it identifies (client id, object id, …). */
+export function guid(what: string): readonly Rule[] {
+  return [matches(GUID, `a GUID (${what})`)];
+}
 
 /** Azure subscription ids are GUIDs (`az account show --query id`). */
 export const subscriptionId: readonly Rule[] = [matches(GUID, "a GUID (subscription id), e.g. 00000000-0000-0000-0000-000000000000")];
