@@ -40,27 +40,57 @@ describe("ManagedIdentity", () => {
 
   test("fromAttributes takes the resource group from a literal id", () => {
     const s = newStack();
-    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "c", principalId: "p", tenantId: "t" });
+    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
     expect(id.resourceGroupName).toBe("rg-ids");
     id.addFederatedCredential(s, "fic", { name: "fic-a", issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
     expect(only(synth(s), "azurerm_federated_identity_credential").body).toMatchObject({ parent_id: ID, resource_group_name: "rg-ids" });
   });
 
-  test("fromAttributes takes an explicit resource group over the id's", () => {
+  test("fromAttributes accepts a resourceGroupName equal to the id's", () => {
     const s = newStack();
-    expect(ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "c", principalId: "p", tenantId: "t", resourceGroupName: "other" }).resourceGroupName).toBe("other");
+    ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333", resourceGroupName: "rg-ids" });
+    expect(() => synth(s)).not.toThrow();
+  });
+
+  test.each(["other", "RG-IDS"])("fromAttributes refuses a resourceGroupName (%s) other than the id's: the credential would land elsewhere or be replaced on every plan", (rg) => {
+    const s = newStack();
+    ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333", resourceGroupName: rg });
+    expect(() => synth(s)).toThrow(
+      new RegExp(`ManagedIdentity\\.fromAttributes resourceGroupName "${rg}" differs from the resource group "rg-ids" in identityId: azurerm writes the credential under resource_group_name`),
+    );
+  });
+
+  test("fromAttributes writes an id copied in another case (as az prints it) in the spelling azurerm's parser wants", () => {
+    const s = newStack();
+    const lower = "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-ids/providers/microsoft.managedidentity/userassignedidentities/shared";
+    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: lower, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
+    id.addFederatedCredential(s, "fic", { name: "fic-a", issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
+    expect(only(synth(s), "azurerm_federated_identity_credential").body).toMatchObject({ parent_id: ID, resource_group_name: "rg-ids" });
+  });
+
+  test.each([
+    [{ clientId: "c" }, /ManagedIdentity\.fromAttributes clientId "c" must be a GUID \(client id\)/],
+    [{ principalId: "p" }, /ManagedIdentity\.fromAttributes principalId "p" must be a GUID \(principal object id\)/],
+    [{ tenantId: "contoso.onmicrosoft.com" }, /ManagedIdentity\.fromAttributes tenantId "contoso\.onmicrosoft\.com" must be a GUID \(tenant id\)/],
+    [{ identityId: ID.replace("00000000-0000-0000-0000-000000000000", "sub") }, /ManagedIdentity\.fromAttributes identityId subscription "sub" must be a GUID \(subscription id\)/],
+    [{ identityId: ID.replace("/shared", "/ab") }, /ManagedIdentity\.fromAttributes identityId name "ab" must be 3–128 characters long/],
+    [{ identityId: ID.replace("rg-ids", "rg.") }, /ManagedIdentity\.fromAttributes identityId resource group "rg\." must not end with '\.'/],
+  ])("fromAttributes refuses %j", (override, message) => {
+    const s = newStack();
+    ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333", ...override });
+    expect(() => synth(s)).toThrow(message);
   });
 
   test("fromAttributes splits an id known only at apply with Terraform functions", () => {
     const s = newStack();
     const variable = new TerraformVariable(s, "identity_id", { type: "string" });
-    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: variable.stringValue, clientId: "c", principalId: "p", tenantId: "t" });
+    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: variable.stringValue, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
     expect(resolve(s, id.resourceGroupName)).toBe(resolve(s, Fn.element(Fn.split("/", variable.stringValue), 4)));
   });
 
   test("adds credentials with the token-exchange audience by default, or the one given, and lists them in order", () => {
     const s = newStack();
-    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "c", principalId: "p", tenantId: "t" });
+    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
     const a = id.addFederatedCredential(s, "a", { name: "fic-a", issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
     const b = id.addFederatedCredential(s, "b", { name: "fic-b", issuer: "https://token.actions.githubusercontent.com", subject: "repo:o/r:ref:refs/heads/main", audience: "api://AzureADTokenExchange" });
     expect(id.federatedCredentials).toEqual([a, b]);
@@ -83,25 +113,19 @@ describe("ManagedIdentity", () => {
 
   test("rejects a bad credential name, issuer and subject at once", () => {
     const s = newStack();
-    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "c", principalId: "p", tenantId: "t" });
+    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
     id.addFederatedCredential(s, "fic", { name: "-x", issuer: "http://issuer", subject: "system:serviceaccount:Apps:a" });
     expect(() => synth(s)).toThrow(/federated credential name "-x"[\s\S]*federated credential issuer "http:\/\/issuer"[\s\S]*federated credential subject "system:serviceaccount:Apps:a" must name a valid namespace/);
   });
 
-  test("fromAttributes falls back to Terraform functions for a literal id without a resource group", () => {
-    const s = newStack();
-    const id = ManagedIdentity.fromAttributes(s, "id", { identityId: "not-an-id", clientId: "c", principalId: "p", tenantId: "t" });
-    expect(resolve(s, id.resourceGroupName)).toBe(resolve(s, Fn.element(Fn.split("/", "not-an-id"), 4)));
-  });
-
-  test("does not take the id of something below an identity for the identity", () => {
-    const s = newStack();
-    const below = ManagedIdentity.fromAttributes(s, "a", { identityId: `${ID}/federatedIdentityCredentials/x`, clientId: "c", principalId: "p", tenantId: "t" });
-    const identity = ManagedIdentity.fromExisting(s, "b", { name: "shared", resourceGroupName: "rg-ids" });
-    for (let i = 0; i < 11; i++) below.addFederatedCredential(s, `a${i}`, { name: `fic-a${i}`, issuer: ISSUER, subject: `system:serviceaccount:apps:a${i}` });
-    for (let i = 0; i < 11; i++) identity.addFederatedCredential(s, `b${i}`, { name: `fic-b${i}`, issuer: ISSUER, subject: `system:serviceaccount:apps:b${i}` });
-    expect(() => synth(s)).not.toThrow();
-  });
+  test.each(["not-an-id", `${ID}/federatedIdentityCredentials/x`, ID.replace("Microsoft.ManagedIdentity", "Microsoft.KeyVault")])(
+    "fromAttributes refuses the literal identityId %s, which azurerm would refuse as parent_id at plan",
+    (identityId) => {
+      const s = newStack();
+      ManagedIdentity.fromAttributes(s, "id", { identityId, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
+      expect(() => synth(s)).toThrow(/ManagedIdentity\.fromAttributes identityId ".*" must be a user-assigned identity id, \/subscriptions\/<subscription>\/resourceGroups\/<group>/);
+    },
+  );
 
   test("treats two identities named by one value known only at apply as the same identity", () => {
     const s = newStack();

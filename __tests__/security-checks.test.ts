@@ -171,7 +171,7 @@ describe("WorkloadIdentityChecks on hand-written stacks", () => {
   test("AZWI001: Contributor for an identity given by its attributes to a workload", () => {
     const { findings } = handWritten((s) => {
       const identity = ManagedIdentity.fromAttributes(s, "mi", {
-        identityId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi",
+        identityId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi",
         clientId: "11111111-1111-1111-1111-111111111111",
         principalId: "22222222-2222-2222-2222-222222222222",
         tenantId: "33333333-3333-3333-3333-333333333333",

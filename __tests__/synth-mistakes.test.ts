@@ -13,7 +13,7 @@ const workload = (s: TerraformStack, id: string, props: Props = {}) =>
   new FederatedWorkload(s, id, { issuer: ISSUER, namespace: "apps", serviceAccountName: id, resourceGroupName: "rg", location: "eastus", ...props });
 const container = { name: "main", image: "ghcr.io/org/app:1.0" };
 const ID = (name: string) => `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
-const attrs = (name: string) => ({ identityId: ID(name), clientId: "c", principalId: "p", tenantId: "t" });
+const attrs = (name: string) => ({ identityId: ID(name), clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
 
 describe("Kubernetes objects that already exist or collide", () => {
   test("rejects a service account named default", () => {
@@ -212,14 +212,14 @@ describe("subjects and issuers that can never match a token", () => {
     "rejects the misspelled Kubernetes subject %s",
     (subject) => {
       const s = newStack();
-      ManagedIdentity.fromAttributes(s, "id", attrs("x")).addFederatedCredential(s, "fic", { name: "fic-x", issuer: ISSUER, subject });
+      ManagedIdentity.fromAttributes(s, "id", attrs("id-x")).addFederatedCredential(s, "fic", { name: "fic-x", issuer: ISSUER, subject });
       expect(() => synth(s)).toThrow(/federated credential subject .* looks like a Kubernetes service account subject/);
     },
   );
 
   test("accepts subjects of other issuers", () => {
     const s = newStack();
-    const id = ManagedIdentity.fromAttributes(s, "id", attrs("x"));
+    const id = ManagedIdentity.fromAttributes(s, "id", attrs("id-x"));
     id.addFederatedCredential(s, "gh", { name: "fic-gh", issuer: "https://token.actions.githubusercontent.com", subject: "repo:org/app:ref:refs/heads/main" });
     expect(() => synth(s)).not.toThrow();
   });
@@ -242,7 +242,7 @@ describe("valid edge values still synthesize", () => {
     const s = newStack();
     new ManagedIdentity(s, "min", { name: "abc", resourceGroupName: "r", location: "eastus" });
     new ManagedIdentity(s, "max", { name: "a".repeat(128), resourceGroupName: "r".repeat(90), location: "eastus" });
-    ManagedIdentity.fromAttributes(s, "x", attrs("x")).addFederatedCredential(s, "fic", { name: "f".repeat(120), issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
+    ManagedIdentity.fromAttributes(s, "x", attrs("id-x")).addFederatedCredential(s, "fic", { name: "f".repeat(120), issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
     new WorkloadKeyVault(s, "kv3", { name: "kv3", resourceGroupName: "rg", location: "eastus" });
     new WorkloadKeyVault(s, "kv24", { name: "k".repeat(24), resourceGroupName: "rg", location: "eastus" });
     new AksWithOidc(s, "aks", { name: "a".repeat(54), resourceGroupName: "rg", location: "eastus" });

@@ -4,7 +4,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
-import { addDependency, constructCredentials, perApp } from "../core/internal";
+import { addDependency, constructCredentials, isUnresolved, perApp } from "../core/internal";
 import type { FederatedCredentialOptions, IManagedIdentity } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
 import { validateFederatedCredential } from "../guardrails/federated-credential";
@@ -29,7 +29,10 @@ export interface ManagedIdentityAttributes {
   readonly clientId: string;
   readonly principalId: string;
   readonly tenantId: string;
-  /** @default parsed from `identityId` */
+  /**
+   * The identity's resource group: needed only when `identityId` is known only at apply; with a
+   * literal id it must equal the id's resource group, exactly. @default parsed from `identityId`
+   */
   readonly resourceGroupName?: string;
 }
 
@@ -55,13 +58,31 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     return identity;
   }
 
-  /** Refers to an identity by its attributes (no Terraform object is created for it). */
+  /**
+   * Refers to an identity by its attributes (no Terraform object is created for it). A literal
+   * `identityId` is written in the canonical spelling (`resourceGroups`,
+   * `Microsoft.ManagedIdentity/userAssignedIdentities`), whatever the case it was copied in.
+   * The identity must be in the azurerm provider's subscription: azurerm 4.55 writes a federated
+   * credential in the provider's subscription and `resource_group_name`, taking only the identity's
+   * name from `parent_id` (federated_identity_credential_resource.go, Create and Read).
+   */
   public static fromAttributes(scope: Construct, id: string, attrs: ManagedIdentityAttributes): ManagedIdentity {
     const identity = new ManagedIdentity(scope, id);
-    const rg = attrs.resourceGroupName ?? resourceGroupFromId(attrs.identityId);
-    // A literal id names its identity; a token's string never matches, and the token itself is the key.
-    const parsed = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(attrs.identityId);
-    identity.init(attrs.identityId, attrs.clientId, attrs.principalId, attrs.tenantId, rg, parsed ? identityKey(parsed[1], parsed[2]) : attrs.identityId);
+    // A literal id names its identity; an id known only at apply is split by Terraform, and the
+    // token itself is the key.
+    const parsed = isUnresolved(attrs.identityId) ? null : IDENTITY_ID.exec(attrs.identityId);
+    validateIdentityAttributes(identity, attrs, parsed);
+    if (!parsed) {
+      const rg = attrs.resourceGroupName ?? Fn.element(Fn.split("/", attrs.identityId), 4);
+      identity.init(attrs.identityId, attrs.clientId, attrs.principalId, attrs.tenantId, rg, attrs.identityId);
+      return identity;
+    }
+    const [, subscription, rg, name] = parsed;
+    // azurerm checks parent_id with a case-sensitive parser (go-azure-helpers commonids
+    // ValidateUserAssignedIdentityID → ParseUserAssignedIdentityID), and `az` prints
+    // `resourcegroups`: the fixed segments are written as that parser wants them.
+    const canonical = `/subscriptions/${subscription}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+    identity.init(canonical, attrs.clientId, attrs.principalId, attrs.tenantId, rg, identityKey(rg, name));
     return identity;
   }
 
@@ -178,10 +199,35 @@ function identityKey(resourceGroupName: string, name: string): string {
   return `${resourceGroupName}/${name}`.toLowerCase();
 }
 
-function resourceGroupFromId(identityId: string): string {
-  // A token's string never matches, so an id known only at apply is split by Terraform.
-  const match = /\/resourceGroups\/([^/]+)\//i.exec(identityId);
-  return match ? match[1] : Fn.element(Fn.split("/", identityId), 4);
+/** A user-assigned identity's id: subscription, resource group, name (any case, as ARM takes it). */
+const IDENTITY_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i;
+
+function validateIdentityAttributes(scope: Construct, attrs: ManagedIdentityAttributes, parsed: RegExpExecArray | null): void {
+  const p = new Problems();
+  if (!parsed && !isUnresolved(attrs.identityId)) {
+    p.add(
+      `ManagedIdentity.fromAttributes identityId ${JSON.stringify(attrs.identityId)} must be a user-assigned identity id, ` +
+        "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> " +
+        "(azurerm refuses any other parent_id at plan)",
+    );
+  }
+  if (parsed) {
+    p.check("ManagedIdentity.fromAttributes identityId subscription", parsed[1], ...R.subscriptionId);
+    p.check("ManagedIdentity.fromAttributes identityId resource group", parsed[2], ...R.resourceGroupName);
+    p.check("ManagedIdentity.fromAttributes identityId name", parsed[3], ...R.identityName);
+    if (attrs.resourceGroupName !== undefined && !isUnresolved(attrs.resourceGroupName) && attrs.resourceGroupName !== parsed[2]) {
+      p.add(
+        `ManagedIdentity.fromAttributes resourceGroupName ${JSON.stringify(attrs.resourceGroupName)} differs from the resource group ` +
+          `${JSON.stringify(parsed[2])} in identityId: azurerm writes the credential under resource_group_name and reads parent_id back ` +
+          "from it, so the credential would land on another identity or be replaced on every plan; drop resourceGroupName or make them equal",
+      );
+    }
+  }
+  // The webhook injects clientId as AZURE_CLIENT_ID; Entra refuses a token request for anything else.
+  p.check("ManagedIdentity.fromAttributes clientId", attrs.clientId, ...R.guid("client id"));
+  p.check("ManagedIdentity.fromAttributes principalId", attrs.principalId, ...R.guid("principal object id"));
+  p.check("ManagedIdentity.fromAttributes tenantId", attrs.tenantId, ...R.tenantId);
+  p.report(scope);
 }
 
 function validateExistingIdentityProps(scope: Construct, props: { readonly name: string; readonly resourceGroupName: string }): void {
