@@ -1,4 +1,5 @@
-import { Fn, TerraformVariable } from "cdktf";
+import { Fn, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ManagedIdentity } from "../lib";
 import { all, newStack, only, resolve, synth } from "./support/helpers";
 
@@ -79,6 +80,40 @@ describe("ManagedIdentity", () => {
     const s = newStack();
     ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333", ...override });
     expect(() => synth(s)).toThrow(message);
+  });
+
+  describe("fromAttributes and the azurerm provider's subscription (azurerm writes the credential there)", () => {
+    const stackWithSubscription = (subscriptionId?: string) => {
+      const stack = new TerraformStack(Testing.app(), "test");
+      new AzurermProvider(stack, "azurerm", { features: [{}], subscriptionId });
+      return stack;
+    };
+    const credential = (s: TerraformStack) =>
+      ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" }).addFederatedCredential(s, "fic", { name: "fic-a", issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
+
+    test("refuses an identity in another subscription than the provider's", () => {
+      const s = stackWithSubscription("99999999-9999-9999-9999-999999999999");
+      credential(s);
+      expect(() => synth(s)).toThrow(
+        /identityId is in subscription "00000000-0000-0000-0000-000000000000", but the azurerm provider of this stack uses subscription "99999999-9999-9999-9999-999999999999"/,
+      );
+    });
+
+    test.each([["the same subscription in another case", "00000000-0000-0000-0000-000000000000".toUpperCase()], ["no subscription (read from the environment at deploy)", undefined]])(
+      "accepts a provider with %s",
+      (_, subscriptionId) => {
+        const s = stackWithSubscription(subscriptionId);
+        credential(s);
+        expect(() => synth(s)).not.toThrow();
+      },
+    );
+
+    test("checks the provider the credential uses, not an aliased one", () => {
+      const s = stackWithSubscription("00000000-0000-0000-0000-000000000000");
+      new AzurermProvider(s, "other", { features: [{}], alias: "other", subscriptionId: "99999999-9999-9999-9999-999999999999" });
+      credential(s);
+      expect(() => synth(s)).not.toThrow();
+    });
   });
 
   test("fromAttributes splits an id known only at apply with Terraform functions", () => {

@@ -1,4 +1,4 @@
-import { Fn, TerraformStack } from "cdktf";
+import { Fn, TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
@@ -64,7 +64,8 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
    * `Microsoft.ManagedIdentity/userAssignedIdentities`), whatever the case it was copied in.
    * The identity must be in the azurerm provider's subscription: azurerm 4.55 writes a federated
    * credential in the provider's subscription and `resource_group_name`, taking only the identity's
-   * name from `parent_id` (federated_identity_credential_resource.go, Create and Read).
+   * name from `parent_id` (federated_identity_credential_resource.go, Create and Read); a provider
+   * configured with another literal `subscriptionId` is a synth error.
    */
   public static fromAttributes(scope: Construct, id: string, attrs: ManagedIdentityAttributes): ManagedIdentity {
     const identity = new ManagedIdentity(scope, id);
@@ -83,6 +84,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     // `resourcegroups`: the fixed segments are written as that parser wants them.
     const canonical = `/subscriptions/${subscription}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
     identity.init(canonical, attrs.clientId, attrs.principalId, attrs.tenantId, rg, identityKey(rg, name));
+    identity.subscription = subscription;
     return identity;
   }
 
@@ -96,6 +98,8 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
   private readonly credentials: FederatedIdentityCredential[] = [];
   /** Which Azure identity this is, when knowable at synth: objects with one key share one credential record. */
   private azureKey!: string;
+  /** The subscription of an identity given by a literal id (fromAttributes). */
+  private subscription?: string;
 
   constructor(scope: Construct, id: string, props?: ManagedIdentityProps) {
     super(scope, id);
@@ -153,6 +157,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
       audience: [audience],
     });
     constructCredentials.add(credential);
+    if (this.subscription) checkProviderSubscription(credential, this.subscription);
     // One record per Azure identity, however many objects (new, fromExisting, fromAttributes, in
     // any stack of the app) refer to it: the 20-credential limit and issuer + subject uniqueness
     // are Entra's, per identity.
@@ -197,6 +202,28 @@ function newRecord(key: string, map: Map<string, IdentityRecord>): IdentityRecor
  */
 function identityKey(resourceGroupName: string, name: string): string {
   return `${resourceGroupName}/${name}`.toLowerCase();
+}
+
+/**
+ * azurerm 4.55 creates a federated credential in its provider's subscription and takes only the
+ * identity's name from `parent_id` (federated_identity_credential_resource.go, Create: the id is
+ * built from `metadata.Client.Account.SubscriptionId`; Read rebuilds `parent_id` from it). An
+ * identity in another subscription is then not the one written to, and `parent_id` differs on
+ * every read (ForceNew). Checked when both subscriptions are literals.
+ */
+function checkProviderSubscription(credential: FederatedIdentityCredential, subscription: string): void {
+  const stack = TerraformStack.of(credential);
+  const provider =
+    credential.provider ?? stack.node.children.find((c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === "azurerm" && !(c as { alias?: string }).alias);
+  const providerSubscription = (provider as { subscriptionId?: string } | undefined)?.subscriptionId;
+  if (providerSubscription === undefined || isUnresolved(providerSubscription) || providerSubscription.toLowerCase() === subscription.toLowerCase()) return;
+  credential.node.addValidation({
+    validate: () => [
+      `ManagedIdentity.fromAttributes identityId is in subscription ${JSON.stringify(subscription)}, but the azurerm provider of this stack ` +
+        `uses subscription ${JSON.stringify(providerSubscription)}: azurerm writes the federated credential in the provider's subscription, ` +
+        "so it would not reach this identity (and would be replaced on every plan); create the credential in a stack whose azurerm provider uses the identity's subscription",
+    ],
+  });
 }
 
 /** A user-assigned identity's id: subscription, resource group, name (any case, as ARM takes it). */
