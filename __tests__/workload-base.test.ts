@@ -132,6 +132,19 @@ describe("orderings", () => {
     expect(only(json, "kubernetes_manifest").body.depends_on).toEqual([`kubernetes_namespace_v1.${only(json, "kubernetes_namespace_v1").name}`]);
   });
 
+  test("the workload's pods start after its SecretProviderClasses, whichever was added first", () => {
+    const s = newStack();
+    const w = workload(s);
+    const deployment = w.addDeployment("dep", { name: "d", containers: [container], secretsStore: { secretProviderClass: "secrets" } });
+    w.addSecretProviderClass("spc", { ...spc(), vault: vaultIn(s) });
+    const json = synth(s);
+    const manifest = only(json, "kubernetes_manifest").name;
+    const wait = all(json, "time_sleep").find((t) => t.body.triggers.federated_credential_id)!;
+    expect(wait.body.depends_on).toContain(`kubernetes_manifest.${manifest}`);
+    expect(all(json, "kubernetes_deployment_v1")[0].body.depends_on).toEqual([`time_sleep.${wait.name}`]);
+    expect(deployment.resource).toBeDefined();
+  });
+
   test("a deployment whose image comes from a registry created in the same stack waits for the pull grant and warns, naming the deployment and container", () => {
     const s = newStack();
     const aks = AksWithOidc.fromExisting(s, "aks", { name: "aks", resourceGroupName: "rg" });

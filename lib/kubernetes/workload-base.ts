@@ -407,6 +407,9 @@ export abstract class WorkloadBase extends Construct {
     const { Manifest } = require("@cdktf/provider-kubernetes/lib/manifest") as typeof import("@cdktf/provider-kubernetes/lib/manifest");
     const spc = new Manifest(this, id, { provider: this.provider, manifest: object as any });
     this.objects.needsNamespace(this.namespaceName, spc);
+    // A pod that mounts a class that does not exist yet stays in ContainerCreating until kubelet's
+    // retry finds it, and the pod's create waits only 5 minutes: this workload's pods start after it.
+    this.startAfter(spc);
     return { name: props.name, resource: spc };
   }
 }
