@@ -1,5 +1,6 @@
 import { Fn, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { ManagedIdentity } from "../lib";
 import { all, newStack, only, resolve, synth } from "./support/helpers";
 
@@ -57,7 +58,7 @@ describe("ManagedIdentity", () => {
     const s = newStack();
     ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333", resourceGroupName: rg });
     expect(() => synth(s)).toThrow(
-      new RegExp(`ManagedIdentity\\.fromAttributes resourceGroupName "${rg}" differs from the resource group "rg-ids" in identityId: azurerm writes the credential under resource_group_name`),
+      new RegExp(`ManagedIdentity\\.fromAttributes resourceGroupName "${rg}" differs from the resource group "rg-ids" in identityId: azurerm writes the credential under resource_group_name.*; drop resourceGroupName or make them equal`),
     );
   });
 
@@ -83,30 +84,38 @@ describe("ManagedIdentity", () => {
   });
 
   describe("fromAttributes and the azurerm provider's subscription (azurerm writes the credential there)", () => {
+    // A Kubernetes provider made first: the check must pick the azurerm one, not the first provider.
     const stackWithSubscription = (subscriptionId?: string) => {
       const stack = new TerraformStack(Testing.app(), "test");
+      new KubernetesProvider(stack, "kubernetes", {});
       new AzurermProvider(stack, "azurerm", { features: [{}], subscriptionId });
       return stack;
     };
-    const credential = (s: TerraformStack) =>
-      ManagedIdentity.fromAttributes(s, "id", { identityId: ID, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" }).addFederatedCredential(s, "fic", { name: "fic-a", issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
+    const credential = (s: TerraformStack, identityId = ID) =>
+      ManagedIdentity.fromAttributes(s, "id", { identityId, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" }).addFederatedCredential(s, "fic", { name: "fic-a", issuer: ISSUER, subject: "system:serviceaccount:apps:a" });
 
-    test("refuses an identity in another subscription than the provider's", () => {
+    test("refuses an identity in another subscription than the provider's, saying what to do", () => {
       const s = stackWithSubscription("99999999-9999-9999-9999-999999999999");
       credential(s);
       expect(() => synth(s)).toThrow(
-        /identityId is in subscription "00000000-0000-0000-0000-000000000000", but the azurerm provider of this stack uses subscription "99999999-9999-9999-9999-999999999999"/,
+        /identityId is in subscription "00000000-0000-0000-0000-000000000000", but the azurerm provider of this stack uses subscription "99999999-9999-9999-9999-999999999999": .* create the credential in a stack whose azurerm provider uses the identity's subscription/,
       );
     });
 
-    test.each([["the same subscription in another case", "00000000-0000-0000-0000-000000000000".toUpperCase()], ["no subscription (read from the environment at deploy)", undefined]])(
-      "accepts a provider with %s",
-      (_, subscriptionId) => {
-        const s = stackWithSubscription(subscriptionId);
-        credential(s);
-        expect(() => synth(s)).not.toThrow();
-      },
-    );
+    test.each([
+      ["ABCDEF00-0000-0000-0000-000000000000", "abcdef00-0000-0000-0000-000000000000"],
+      ["abcdef00-0000-0000-0000-000000000000", "ABCDEF00-0000-0000-0000-000000000000"],
+    ])("accepts the provider's subscription %s for an identity in %s (GUIDs compare without case)", (providerSubscription, identitySubscription) => {
+      const s = stackWithSubscription(providerSubscription);
+      credential(s, ID.replace("00000000-0000-0000-0000-000000000000", identitySubscription));
+      expect(() => synth(s)).not.toThrow();
+    });
+
+    test("accepts a provider with no subscription (read from the environment at deploy)", () => {
+      const s = stackWithSubscription(undefined);
+      credential(s);
+      expect(() => synth(s)).not.toThrow();
+    });
 
     test("checks the provider the credential uses, not an aliased one", () => {
       const s = stackWithSubscription("00000000-0000-0000-0000-000000000000");
@@ -153,12 +162,12 @@ describe("ManagedIdentity", () => {
     expect(() => synth(s)).toThrow(/federated credential name "-x"[\s\S]*federated credential issuer "http:\/\/issuer"[\s\S]*federated credential subject "system:serviceaccount:Apps:a" must name a valid namespace/);
   });
 
-  test.each(["not-an-id", `${ID}/federatedIdentityCredentials/x`, ID.replace("Microsoft.ManagedIdentity", "Microsoft.KeyVault")])(
+  test.each(["not-an-id", `${ID}/federatedIdentityCredentials/x`, `/tenants/x${ID}`, ID.replace("Microsoft.ManagedIdentity", "Microsoft.KeyVault")])(
     "fromAttributes refuses the literal identityId %s, which azurerm would refuse as parent_id at plan",
     (identityId) => {
       const s = newStack();
       ManagedIdentity.fromAttributes(s, "id", { identityId, clientId: "11111111-1111-1111-1111-111111111111", principalId: "22222222-2222-2222-2222-222222222222", tenantId: "33333333-3333-3333-3333-333333333333" });
-      expect(() => synth(s)).toThrow(/ManagedIdentity\.fromAttributes identityId ".*" must be a user-assigned identity id, \/subscriptions\/<subscription>\/resourceGroups\/<group>/);
+      expect(() => synth(s)).toThrow(/ManagedIdentity\.fromAttributes identityId ".*" must be a user-assigned identity id, \/subscriptions\/<subscription>\/resourceGroups\/<group>\/.* \(azurerm refuses any other parent_id at plan\)/);
     },
   );
 
