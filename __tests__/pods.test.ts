@@ -1,7 +1,7 @@
 /** Pods and deployments that a workload makes: what they render, and what they refuse. */
 import { TerraformStack } from "cdktf";
 import { FederatedWorkload } from "../lib";
-import { newStack, only, synth } from "./support/helpers";
+import { all, newStack, only, synth } from "./support/helpers";
 
 const ISSUER = "https://issuer.example.com/";
 const workload = (s: TerraformStack, props: Partial<ConstructorParameters<typeof FederatedWorkload>[2]> = {}) =>
@@ -98,4 +98,40 @@ describe("pod and deployment rules", () => {
   test("a deployment name longer than its 63-character app label", () =>
     refuses((w) => w.addDeployment("d", { name: "d".repeat(64), containers: [c()] }), /deployment d name "d{64}" must be 1–63 characters long/));
   test("more than 1000 replicas", () => refuses((w) => w.addDeployment("d", { name: "d", replicas: 1001, containers: [c()] }), /deployment d replicas 1001 must be an integer from 0 to 1000/));
+  test("a deployment's template is checked like a pod's, naming the deployment", () =>
+    refuses((w) => w.addDeployment("d", { name: "d", containers: [c(), c()] }), /deployment d container name "main" is used twice/));
+  test.each(["mnt/secrets", "x/mnt", "/mnt secrets"])("the mount path %s (absolute, no whitespace)", (mountPath) =>
+    refuses((w) => w.addPod("p", { name: "p", secretsStore: { secretProviderClass: "s", mountPath }, containers: [c()] }), /pod p secretsStore\.mountPath ".*" must be an absolute path/));
+  test.each(["x300", "300x", "3.5", "-"])("the tolerationSeconds %s (an integer)", (tolerationSeconds) =>
+    refuses(
+      (w) => w.addPod("p", { name: "p", tolerations: [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds }], containers: [c()] }),
+      /pod p tolerations\[0\]\.tolerationSeconds ".*" must be an integer number of seconds/,
+    ));
+  test("the ACI toleration (pods on virtual nodes get no token)", () =>
+    refuses((w) => w.addPod("p", { name: "p", tolerations: [{ key: "azure.com/aci", operator: "Exists" }], containers: [c()] }), /virtual nodes \(toleration "azure\.com\/aci"\)/));
+});
+
+describe("pod details that must survive rendering", () => {
+  test("accepts tolerationSeconds on a NoExecute toleration, negative included", () => {
+    const s = newStack();
+    workload(s).addPod("p", { name: "p", tolerations: [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: "-1" }], containers: [c()] });
+    expect(only(synth(s), "kubernetes_pod_v1").body.spec.toleration).toEqual([{ key: "k", operator: "Exists", effect: "NoExecute", toleration_seconds: "-1" }]);
+  });
+
+  test("keeps the pod's own annotations next to the proxy sidecar's, and writes a port only when given", () => {
+    const s = newStack();
+    const w = workload(s);
+    w.addPod("a", { name: "a", annotations: { "example.com/team": "payments" }, proxySidecar: {}, containers: [c()] });
+    w.addPod("b", { name: "b", proxySidecar: { port: 8000 }, containers: [c()] });
+    const pods = Object.fromEntries(all(synth(s), "kubernetes_pod_v1").map((p) => [p.body.metadata.name, p.body.metadata.annotations]));
+    expect(pods.a).toEqual({ "example.com/team": "payments", "azure.workload.identity/inject-proxy-sidecar": "true" });
+    expect(pods.b).toEqual({ "azure.workload.identity/inject-proxy-sidecar": "true", "azure.workload.identity/proxy-sidecar-port": "8000" });
+  });
+
+  test("manifests mode leaves tolerationSeconds out of a toleration that has none", () => {
+    const s = newStack();
+    const w = workload(s, { kubernetesObjects: "manifests" });
+    const pod = w.addPod("p", { name: "p", tolerations: [{ key: "k", operator: "Exists", effect: "NoSchedule" }], containers: [c()] });
+    expect(pod.manifest!.spec.tolerations).toEqual([{ key: "k", operator: "Exists", effect: "NoSchedule" }]);
+  });
 });
