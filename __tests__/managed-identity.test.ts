@@ -117,9 +117,10 @@ describe("ManagedIdentity", () => {
       expect(() => synth(s)).not.toThrow();
     });
 
-    test("checks the provider the credential uses, not an aliased one", () => {
-      const s = stackWithSubscription("00000000-0000-0000-0000-000000000000");
+    test("checks the provider the credential uses, not an aliased one made before it", () => {
+      const s = new TerraformStack(Testing.app(), "test");
       new AzurermProvider(s, "other", { features: [{}], alias: "other", subscriptionId: "99999999-9999-9999-9999-999999999999" });
+      new AzurermProvider(s, "azurerm", { features: [{}], subscriptionId: "00000000-0000-0000-0000-000000000000" });
       credential(s);
       expect(() => synth(s)).not.toThrow();
     });

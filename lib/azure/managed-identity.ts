@@ -212,9 +212,10 @@ function identityKey(resourceGroupName: string, name: string): string {
  * every read (ForceNew). Checked when both subscriptions are literals.
  */
 function checkProviderSubscription(credential: FederatedIdentityCredential, subscription: string): void {
-  const stack = TerraformStack.of(credential);
-  const provider =
-    credential.provider ?? stack.node.children.find((c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === "azurerm" && !(c as { alias?: string }).alias);
+  // The credential is made without a provider, so it uses the stack's default (unaliased) azurerm provider.
+  const provider = TerraformStack.of(credential).node.children.find(
+    (c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === "azurerm" && !(c as { alias?: string }).alias,
+  );
   const providerSubscription = (provider as { subscriptionId?: string } | undefined)?.subscriptionId;
   if (providerSubscription === undefined || isUnresolved(providerSubscription) || providerSubscription.toLowerCase() === subscription.toLowerCase()) return;
   credential.node.addValidation({

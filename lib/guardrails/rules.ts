@@ -20,6 +20,8 @@ export function matches(pattern: RegExp, description: string): Rule {
   return (v) => (pattern.test(v) ? undefined : `must be ${description}`);
 }
 
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 export function integerBetween(min: number, max: number): Rule<number> {
   return (v) => (Number.isInteger(v) && v >= min && v <= max ? undefined : `must be an integer from ${min} to ${max}`);
 }
@@ -188,9 +190,7 @@ export const resourceGroupName: readonly Rule[] = [
 ];
 
 /** Entra tenant ids are GUIDs. */
-export const tenantId: readonly Rule[] = [
-  matches(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a GUID (tenant id)"),
-];
+export const tenantId: readonly Rule[] = [matches(GUID, "a GUID (tenant id)")];
 
 /** `azure.workload.identity/service-account-token-expiration`: 3600–86400 seconds (azure-workload-identity docs). */
 export const tokenExpirationSeconds: readonly Rule<number>[] = [integerBetween(3600, 86400)];
@@ -335,8 +335,6 @@ export function federationRegion(settings: RegionSettings = {}): Rule {
 }
 
 // ---- Configuration as data (issue 14): shapes of the app's settings that are not names --------
-
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** A GUID, named for what it identifies (client id, object id, …). */
 export function guid(what: string): readonly Rule[] {
