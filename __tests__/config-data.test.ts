@@ -142,10 +142,11 @@ describe("the no-live-template check", () => {
 
   test("it reads the YAML manifests too", () => {
     const outdir = synthLikeMain({ KUBERNETES_OBJECTS: "manifests" });
-    expect(synthesizedFiles(outdir).filter((f) => f.endsWith(".yaml")).length).toBeGreaterThan(0);
-    const file = path.join(outdir, "stacks", "workload", "manifests", "default", "configmap-x.yaml");
+    expect(synthesizedFiles(outdir).filter((f) => f.endsWith(".yaml.tmpl")).length).toBeGreaterThan(0);
+    const file = path.join(outdir, "stacks", "workload", "manifests", "30-configmap", "default", "x.yaml.tmpl");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\ndata:\n  a: "${file(\\"/etc/hostname\\")}"\n  b: "$${file(\\"/etc/hostname\\")}"\n');
-    expect(injectedTemplates(outdir).map((t) => [t.file, t.at])).toEqual([["stacks/workload/manifests/default/configmap-x.yaml", "$.data.a"]]);
+    expect(injectedTemplates(outdir).map((t) => [t.file, t.at])).toEqual([["stacks/workload/manifests/30-configmap/default/x.yaml.tmpl", "$.data.a"]]);
   });
 
   test("it finds the issue's hole when a payload bypasses loadConfig (vm_size, both providers' subscription_id)", () => {

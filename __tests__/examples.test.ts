@@ -80,6 +80,6 @@ describe("README examples synthesize and pass the guardrails", () => {
   test("GitOps: YAML for the deployment, no Kubernetes resources", () => {
     const { json, outdir } = synthExample((app) => new GitOpsExample(app, "gitops"));
     expect(Object.keys(json.resource).filter((t) => t.startsWith("kubernetes_"))).toEqual([]);
-    expect(fs.existsSync(path.join(outdir, "stacks", "gitops", "manifests", "payments", "deployment-api.yaml"))).toBe(true);
+    expect(fs.existsSync(path.join(outdir, "stacks", "gitops", "manifests", "61-deployment", "payments", "api.yaml.tmpl"))).toBe(true);
   });
 });

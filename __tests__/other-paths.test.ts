@@ -183,7 +183,7 @@ describe("CSI Secret Store driver", () => {
     const json = synth(s);
     expect(json.resource?.kubernetes_manifest).toBeUndefined();
     expect(spc.resource).toBeUndefined();
-    expect(w.manifests!.files.get("apps/secretproviderclass-api-secrets.yaml")).toEqual([
+    expect(w.manifests!.files.get("32-secretproviderclass/apps/api-secrets.yaml.tmpl")).toEqual([
       expect.objectContaining({ kind: "SecretProviderClass", metadata: { name: "api-secrets", namespace: "apps" } }),
     ]);
     const kv = only(json, "azurerm_key_vault").name;
@@ -382,14 +382,12 @@ describe("GitOps manifests", () => {
 
   test("writes the namespace, service account and pod as YAML, with the label and annotation", () => {
     const { dir, read } = gitopsApp();
-    expect(fs.readdirSync(path.join(dir, "wlipoc")).sort()).toEqual([
-      "pod-sample-workload-identity-key-vault.yaml",
-      "serviceaccount-workload-identity-sa.yaml",
-    ]);
-    expect(read("_cluster/namespace-wlipoc.yaml")).toEqual([{ apiVersion: "v1", kind: "Namespace", metadata: { name: "wlipoc" } }]);
-    const [sa] = read("wlipoc/serviceaccount-workload-identity-sa.yaml");
+    expect(fs.readdirSync(path.join(dir, "60-pod", "wlipoc"))).toEqual(["sample-workload-identity-key-vault.yaml.tmpl"]);
+    expect(fs.readdirSync(path.join(dir, "10-serviceaccount", "wlipoc"))).toEqual(["workload-identity-sa.yaml.tmpl"]);
+    expect(read("00-namespace/wlipoc.yaml.tmpl")).toEqual([{ apiVersion: "v1", kind: "Namespace", metadata: { name: "wlipoc" } }]);
+    const [sa] = read("10-serviceaccount/wlipoc/workload-identity-sa.yaml.tmpl");
     expect(sa.metadata.annotations["azure.workload.identity/client-id"]).toBe("{{tf-output:gitops_wlipoc_workload_identity_sa_client_id}}");
-    const [pod] = read("wlipoc/pod-sample-workload-identity-key-vault.yaml");
+    const [pod] = read("60-pod/wlipoc/sample-workload-identity-key-vault.yaml.tmpl");
     expect(pod.metadata.labels).toEqual({ "azure.workload.identity/use": "true" });
     expect(pod.spec.serviceAccountName).toBe("workload-identity-sa");
     expect(pod.spec.containers[0].env).toContainEqual({ name: "KEYVAULT_URL", value: "{{tf-output:gitops_wlipoc_workload_identity_sa_KEYVAULT_URL}}" });
@@ -410,7 +408,7 @@ describe("GitOps manifests", () => {
     const target = path.join(outdir, "gitops");
     jest.spyOn(console, "log").mockImplementation(() => undefined);
     expect(manifestsCli(["--outputs", outputs, "--out", target, outdir])).toBe(0);
-    const [sa] = YAML.parseAllDocuments(fs.readFileSync(path.join(target, "workload", "manifests", "wlipoc", "serviceaccount-workload-identity-sa.yaml"), "utf8")).map((d) => d.toJS());
+    const [sa] = YAML.parseAllDocuments(fs.readFileSync(path.join(target, "workload", "manifests", "10-serviceaccount", "wlipoc", "workload-identity-sa.yaml"), "utf8")).map((d) => d.toJS());
     expect(sa.metadata.annotations["azure.workload.identity/client-id"]).toBe("11111111-2222-3333-4444-555555555555");
   });
 
@@ -421,7 +419,7 @@ describe("GitOps manifests", () => {
     const errors: string[] = [];
     jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
     expect(manifestsCli(["--outputs", outputs, "--out", path.join(outdir, "gitops"), outdir])).toBe(2);
-    expect(errors.join("")).toMatch(/no value for these outputs[\s\S]*workload: gitops_wlipoc_workload_identity_sa_client_id/);
+    expect(errors.join("")).toMatch(/no usable value[\s\S]*workload: gitops_wlipoc_workload_identity_sa_client_id is missing/);
     expect(fs.existsSync(path.join(outdir, "gitops"))).toBe(false);
   });
 
@@ -438,7 +436,7 @@ describe("GitOps manifests", () => {
     const w = workload(s, { kubernetesObjects: "manifests" });
     const d = w.addDeployment("d", { name: "api", containers: [{ name: "api", image: "x" }] });
     expect(d.resource).toBeUndefined();
-    expect(w.manifests!.files.get("apps/deployment-api.yaml")).toEqual([d.manifest]);
+    expect(w.manifests!.files.get("61-deployment/apps/api.yaml.tmpl")).toEqual([d.manifest]);
     expect(d.manifest).toMatchObject({
       apiVersion: "apps/v1",
       kind: "Deployment",

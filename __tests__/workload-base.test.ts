@@ -55,15 +55,15 @@ describe("manifests mode", () => {
     const w = workload(s, "app", { kubernetesObjects: "manifests" });
     w.addPod("pod", { name: "p", containers: [container] });
     expect(files(w).map(([file, objects]) => [file, objects.map((o) => `${o.apiVersion} ${o.kind}`)])).toEqual([
-      ["apps/serviceaccount-app.yaml", ["v1 ServiceAccount"]],
-      ["apps/pod-p.yaml", ["v1 Pod"]],
+      ["10-serviceaccount/apps/app.yaml.tmpl", ["v1 ServiceAccount"]],
+      ["60-pod/apps/p.yaml.tmpl", ["v1 Pod"]],
     ]);
   });
 
   test("writes the namespace when createNamespace is set", () => {
     const s = newStack();
     const w = workload(s, "app", { kubernetesObjects: "manifests", createNamespace: true });
-    expect(w.manifests!.files.get("_cluster/namespace-apps.yaml")).toEqual([{ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } }]);
+    expect(w.manifests!.files.get("00-namespace/apps.yaml.tmpl")).toEqual([{ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } }]);
   });
 
   test("startAfter does nothing (Terraform does not start the pods)", () => {

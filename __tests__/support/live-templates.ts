@@ -34,7 +34,7 @@ export function synthesizedFiles(outdir: string): string[] {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
-      else if (/\.tf\.json$|\.ya?ml$/.test(e.name)) found.push(path.relative(outdir, full));
+      else if (/\.tf\.json$|\.ya?ml(\.tmpl)?$/.test(e.name)) found.push(path.relative(outdir, full));
     }
   };
   const stacks = path.join(outdir, "stacks");

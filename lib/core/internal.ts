@@ -173,3 +173,15 @@ export class TriggerRecord extends TerraformResource {
     return { triggers_replace: { value: hashMapper(anyToTerraform)(this.triggers), isBlock: false, type: "map", storageClassType: "anyMap" } };
   }
 }
+
+/** The Kubernetes objects one GitOps manifests directory writes, by file. */
+export interface ManifestCollection {
+  readonly directory: string;
+  readonly files: ReadonlyMap<string, readonly any[]>;
+}
+
+/**
+ * The GitOps manifests collections of each stack, registered by the Kubernetes side so that the
+ * app-wide checks read the YAML objects without importing it.
+ */
+export const manifestCollectionsOf = perStack((): ManifestCollection[] => []);

@@ -13,8 +13,7 @@ import {
 } from "cdktf";
 import { IConstruct } from "constructs";
 import { CLIENT_ID_ANNOTATION, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../core/constants";
-import { constructCredentials, workloadPrincipals } from "../core/internal";
-import { GitOpsManifests } from "../kubernetes/gitops";
+import { constructCredentials, manifestCollectionsOf, workloadPrincipals } from "../core/internal";
 
 /** `error` fails the synth; `warning` is printed by `cdktf synth` and kept in the manifest. */
 export type Severity = "error" | "warning";
@@ -545,7 +544,8 @@ function analyze(app: App): Finding[] {
   // Pods and pod templates.
   const labelledServiceAccounts = new Set<string>();
   // GitOps workloads: their pods are YAML, not Terraform, but they are part of the app.
-  for (const g of app.node.findAll().filter((c): c is GitOpsManifests => c instanceof GitOpsManifests)) {
+  const stacks = app.node.findAll().filter(TerraformStack.isStack) as TerraformStack[];
+  for (const g of stacks.flatMap((stack) => manifestCollectionsOf(stack))) {
     for (const objects of g.files.values()) {
       for (const o of objects) {
         const template = o.kind === "Pod" ? o : o.spec?.template;

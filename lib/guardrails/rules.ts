@@ -235,6 +235,25 @@ export const workloadServiceAccountName: readonly Rule[] = [
 ];
 
 /**
+ * A GitOps manifests directory: a relative path inside the stack's synth output, `/`-separated
+ * names of letters, digits, `.`, `_` and `-`, none starting with `.`. Synth replaces the files it
+ * wrote there, so a path that could leave the output (`..`, an absolute path) or name the output
+ * itself (`.`, empty) is refused before a file is touched.
+ */
+export const manifestsDirectory: readonly Rule[] = [
+  lengthBetween(1, 200),
+  (v) => (v.startsWith("/") || /^[A-Za-z]:/.test(v) || v.includes("\\") ? "must be a relative path with '/' separators (inside the stack's synth output)" : undefined),
+  (v) =>
+    v.split("/").some((part) => part === "." || part === "..")
+      ? "must not contain '.' or '..' segments: synth replaces its files there, so the directory must stay inside the stack's synth output"
+      : undefined,
+  matches(
+    /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/,
+    "'/'-separated names of letters, digits, '.', '_' and '-', none empty or starting with '.' (manifests directory)",
+  ),
+];
+
+/**
  * Environment variable names: the API server rejects an empty name and one containing '=' (core/v1
  * validation; since Kubernetes 1.32 `RelaxedEnvironmentVariableValidation` is on by default and
  * allows any other printable ASCII; older clusters allow only `[-._a-zA-Z][-._a-zA-Z0-9]*`).

@@ -3,17 +3,32 @@
  *
  * Values known only after `cdktf deploy` (the identity's client id, the vault name, …) become
  * Terraform outputs, and the YAML templates hold a placeholder for each: `{{tf-output:NAME}}`.
- * `cdktf synth` writes the templates to `cdktf.out/stacks/<stack>/<directory>/`; after a deploy,
- * `npm run manifests -- --outputs outputs.json --out DIR cdktf.out` fills them in from
- * `cdktf deploy --outputs-file outputs.json` (or `terraform output -json`).
+ * `cdktf synth` writes the templates to `cdktf.out/stacks/<stack>/<directory>/` as `*.yaml.tmpl`
+ * (no GitOps tool applies them as they are); after a deploy, `azwi-manifests --stack STACK --outputs
+ * outputs.json --out DIR cdktf.out` fills them in from `cdktf deploy --outputs-file outputs.json` (or
+ * `terraform output -json`) and writes `*.yaml`.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { TerraformOutput, TerraformStack, Token } from "cdktf";
+import { TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
-
-export const PLACEHOLDER = /\{\{tf-output:([A-Za-z0-9_]+)\}\}/g;
+import { manifestCollectionsOf } from "../core/internal";
+import * as R from "../guardrails/rules";
+import { firstProblem } from "../guardrails/rules";
+import {
+  containedPath,
+  isDirectory,
+  isFile,
+  manifestFile,
+  OWNERSHIP_FILE,
+  LEGACY_OWNERSHIP_FILE,
+  readOwnership,
+  removeOwned,
+  renderYaml,
+  TEMPLATE_EXTENSION,
+  writeOwnership,
+} from "./private/manifest-files";
 
 /** A Kubernetes object to write as YAML. */
 export interface ManifestObject {
@@ -23,18 +38,54 @@ export interface ManifestObject {
   readonly [k: string]: any;
 }
 
+/**
+ * Annotations that make GitOps tools delete and re-create a bare pod instead of updating it: a pod's
+ * spec is immutable after creation (only images, tolerations and a few fields can change), so an
+ * update that the API server refuses would otherwise stop the sync.
+ */
+export const POD_RECREATE_ANNOTATIONS: Readonly<Record<string, string>> = {
+  // Argo CD: `Force=true,Replace=true` makes the sync run `kubectl replace --force` (delete, create).
+  "argocd.argoproj.io/sync-options": "Force=true,Replace=true",
+  // Flux kustomize-controller: re-create the object when an update fails on an immutable field.
+  "kustomize.toolkit.fluxcd.io/force": "enabled",
+};
+
+/**
+ * Attributes whose values are never sensitive in the providers this library uses; an output that
+ * reads anything else (or an expression that is not one attribute) is written `sensitive`, so
+ * Terraform accepts it whatever the provider's schema says.
+ */
+const NON_SENSITIVE_ATTRIBUTES = new Set([
+  "application_tenant_id",
+  "client_id",
+  "id",
+  "key_vault_id",
+  "login_server",
+  "name",
+  "object_id",
+  "oidc_issuer_url",
+  "principal_id",
+  "resource_id",
+  "resource_versionless_id",
+  "tenant_id",
+  "vault_uri",
+  "version",
+  "versionless_id",
+]);
+
+interface StackOutputs {
+  readonly names: Set<string>;
+  readonly byToken: Map<string, string>;
+}
 const perStack = new WeakMap<TerraformStack, Map<string, GitOpsManifests>>();
-
-/** Marks a directory of YAML this library wrote, so a later synth that no longer writes it removes it. */
-export const OWNED_MARKER = ".azwi-manifests";
-
+const outputsPerStack = new WeakMap<TerraformStack, StackOutputs>();
 const cleaners = new WeakSet<TerraformStack>();
 
 /**
- * Makes `scope`'s stack remove, at synth, every manifests directory an earlier synth wrote (marked
- * with {@link OWNED_MARKER}) that this synth no longer writes – e.g. after switching
+ * Makes `scope`'s stack remove, at synth, the files of every manifests directory an earlier synth
+ * wrote (listed in its ownership record) that this synth no longer writes – e.g. after switching
  * `kubernetesObjects` back to "terraform" – so that neither a GitOps tool nor the review tool reads
- * stale YAML. Only marked directories are touched.
+ * stale YAML. Only the files a record lists are removed, and the directories this leaves empty.
  */
 export function removeStaleManifests(scope: IConstruct): void {
   const stack = TerraformStack.of(scope);
@@ -45,32 +96,44 @@ export function removeStaleManifests(scope: IConstruct): void {
     onSynthesize: (session) => {
       const stackDir = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory);
       const current = new Set([...(perStack.get(stack)?.keys() ?? [])].map((d) => path.resolve(stackDir, d)));
-      for (const dir of markedDirectories(stackDir, 4)) {
-        if (!current.has(path.resolve(dir))) fs.rmSync(dir, { recursive: true, force: true });
+      for (const dir of recordedDirectories(stackDir, 4)) {
+        if (current.has(path.resolve(dir))) continue;
+        const ownership = readOwnership(dir);
+        if (ownership) removeOwned(dir, ownership);
       }
     },
   });
 }
 
-function markedDirectories(dir: string, depth: number): string[] {
-  if (depth < 0 || !fs.existsSync(dir)) return [];
-  if (fs.existsSync(path.join(dir, OWNED_MARKER))) return [dir];
+/** Directories below `dir` (not through symbolic links, not `.terraform`) that hold an ownership record. */
+function recordedDirectories(dir: string, depth: number): string[] {
+  if (depth < 0 || !isDirectory(dir)) return [];
+  if (isFile(path.join(dir, OWNERSHIP_FILE)) || isFile(path.join(dir, LEGACY_OWNERSHIP_FILE))) return [dir];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .flatMap((e) => markedDirectories(path.join(dir, e.name), depth - 1));
+    .filter((e) => e.isDirectory() && e.name !== ".terraform")
+    .flatMap((e) => recordedDirectories(path.join(dir, e.name), depth - 1));
 }
 
 /** The YAML templates of one stack's GitOps workloads, written at synth. */
 export class GitOpsManifests extends Construct {
-  /** The collector for `directory` in `scope`'s stack, created on first use. */
+  /**
+   * The collector for `directory` in `scope`'s stack, created on first use.
+   *
+   * @param directory - a relative path inside the stack's synth output: `/`-separated names of
+   *   letters, digits, `.`, `_` and `-`, none starting with `.` (so never `.` or `..`). Anything
+   *   else fails the synth before a file is written or removed.
+   */
   public static of(scope: IConstruct, directory = "manifests"): GitOpsManifests {
     const stack = TerraformStack.of(scope);
     let byDir = perStack.get(stack);
     if (!byDir) perStack.set(stack, (byDir = new Map()));
     let found = byDir.get(directory);
     if (!found) {
-      found = new GitOpsManifests(stack, `gitops-${directory.replace(/[^A-Za-z0-9]/g, "-")}`, directory);
+      const base = `gitops-${directory.replace(/[^A-Za-z0-9]/g, "-")}`;
+      let id = base;
+      for (let i = 2; stack.node.tryFindChild(id); i++) id = `${base}-${i}`;
+      found = new GitOpsManifests(stack, id, directory);
       byDir.set(directory, found);
     }
     return found;
@@ -78,136 +141,131 @@ export class GitOpsManifests extends Construct {
 
   /** Files (relative to the directory) and their objects, in insertion order. */
   public readonly files = new Map<string, ManifestObject[]>();
-  private readonly outputsByToken = new Map<string, string>();
-  private readonly outputNames = new Set<string>();
 
   private constructor(scope: Construct, id: string, public readonly directory: string) {
     super(scope, id);
+    manifestCollectionsOf(this).push(this);
+    // Workloads report a bad directory with their other props; this check runs even when
+    // validations are skipped, before any file is touched.
+    const why = firstProblem(directory, R.manifestsDirectory);
     addCustomSynthesis(this, {
       onSynthesize: (session) => {
-        const stack = TerraformStack.of(this);
-        const dir = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory, this.directory);
-        fs.rmSync(dir, { recursive: true, force: true });
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, OWNED_MARKER), "Written by cdktf synth (GitOpsManifests); removed when no longer produced.\n");
-        for (const [file, objects] of this.files) {
-          const target = path.join(dir, file);
-          fs.mkdirSync(path.dirname(target), { recursive: true });
-          fs.writeFileSync(target, renderYaml(objects));
-        }
+        if (why !== undefined) throw new Error(`GitOps manifests: manifestsDirectory ${JSON.stringify(directory)} ${why}`);
+        const stackDir = path.join(session.outdir, session.manifest.forStack(TerraformStack.of(this)).workingDirectory);
+        this.write(containedPath(stackDir, this.directory, "GitOps manifestsDirectory"));
       },
     });
   }
 
   /**
    * Adds an object. Every value unknown until apply becomes a Terraform output and a placeholder;
-   * `hint` names the outputs (e.g. "payments_api").
+   * `hint` names the outputs (e.g. "payments_api"). A bare pod also gets
+   * {@link POD_RECREATE_ANNOTATIONS}.
    */
   public add(object: ManifestObject, hint: string): void {
-    const ns = object.metadata.namespace;
-    const file = `${ns ?? "_cluster"}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
+    const file = manifestFile(object.kind, object.metadata.name, object.metadata.namespace, TEMPLATE_EXTENSION);
     const list = this.files.get(file) ?? [];
-    list.push(this.placehold(object, hint.toLowerCase(), object.kind.toLowerCase()) as ManifestObject);
+    const written =
+      object.kind === "Pod" && object.apiVersion === "v1"
+        ? { ...object, metadata: { ...object.metadata, annotations: { ...POD_RECREATE_ANNOTATIONS, ...object.metadata.annotations } } }
+        : object;
+    const problems: string[] = [];
+    const where = `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`;
+    list.push(this.placehold(written, hint.toLowerCase(), object.kind.toLowerCase(), "", (at, what) => problems.push(`${where}: ${at || "."} ${what}`)));
     this.files.set(file, list);
+    if (problems.length) this.node.addValidation({ validate: () => problems.map((p) => `GitOps manifest ${p}`) });
+  }
+
+  /** Writes the templates into `dir`, replacing only the files an earlier synth listed as its own. */
+  private write(dir: string): void {
+    const previous = isDirectory(dir) ? readOwnership(dir) : undefined;
+    const owned = new Set(previous?.files ?? []);
+    const files = [...this.files.keys()];
+    // Never overwrite a file nobody recorded: the directory may hold someone else's files.
+    const foreign = files.filter((f) => !owned.has(f) && fs.existsSync(path.join(dir, ...f.split("/"))));
+    if (foreign.length) {
+      throw new Error(
+        `GitOps manifests: ${dir} already holds ${foreign.map((f) => JSON.stringify(f)).join(", ")}, which no earlier synth recorded as its own; ` +
+          "choose another manifestsDirectory or move those files",
+      );
+    }
+    if (previous) removeOwned(dir, previous, new Set(files));
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [file, objects] of this.files) {
+      const target = path.join(dir, ...file.split("/"));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, renderYaml(objects));
+    }
+    writeOwnership(dir, files, "cdktf synth (GitOpsManifests)");
   }
 
   /** Output names read `gitops_<namespace>_<service account>_<field>`, e.g. `…_client_id`, `…_KEYVAULT_URL`. */
-  private placehold(value: any, hint: string, key: string): any {
+  private placehold(value: any, hint: string, key: string, at: string, problem: (at: string, what: string) => void): any {
+    if (typeof value === "number" && Token.isUnresolved(value)) {
+      problem(at, "is a number known only after apply; a manifest takes only strings from Terraform outputs – pass a literal number");
+      return value;
+    }
     if (typeof value === "string") {
       if (!Token.isUnresolved(value)) return value;
-      let name = this.outputsByToken.get(value);
-      if (!name) {
-        const base = `gitops_${hint}_${key}`.replace(/[^A-Za-z0-9_]/g, "_").replace(/_+/g, "_").slice(0, 100);
-        name = base;
-        for (let i = 2; this.outputNames.has(name); i++) name = `${base}_${i}`;
-        const output = new TerraformOutput(this, name, {
-          value,
-          description: `Fills {{tf-output:${name}}} in the GitOps manifests`,
-        });
-        output.overrideLogicalId(name);
-        this.outputNames.add(name);
-        this.outputsByToken.set(value, name);
+      if (value.includes("#{TfToken[")) {
+        problem(at, "is a list known only after apply; a manifest takes only strings from Terraform outputs – pass a literal list");
+        return value;
       }
-      return `{{tf-output:${name}}}`;
+      return `{{tf-output:${this.outputFor(value, hint, key)}}}`;
     }
     if (Array.isArray(value)) {
       // Entries such as env vars are named by their `name`.
-      return value.map((v) => this.placehold(v, hint, v && typeof v === "object" && typeof v.name === "string" ? v.name : key));
+      return value.map((v, i) =>
+        this.placehold(v, hint, v && typeof v === "object" && typeof v.name === "string" ? v.name : key, `${at}[${i}]`, problem),
+      );
     }
     if (value !== null && typeof value === "object") {
       const out: any = {};
       for (const [k, v] of Object.entries(value)) {
         if (v === undefined) continue;
+        if (Token.isUnresolved(k)) {
+          problem(`${at}.${k}`, "is a map key known only after apply; a manifest's keys must be literal strings");
+          continue;
+        }
         const field = k === "value" ? key : (k.split("/").pop() ?? k);
-        out[k] = this.placehold(v, hint, field);
+        out[k] = this.placehold(v, hint, field, `${at}.${k}`, problem);
       }
       return out;
     }
     return value;
   }
-}
 
-/** Multi-document YAML for `objects`. */
-export function renderYaml(objects: readonly any[]): string {
-  const YAML = require("yaml") as typeof import("yaml");
-  return objects.map((o) => YAML.stringify(o, { lineWidth: 0 })).join("---\n");
-}
-
-/** Looks up an output's value in a `cdktf deploy --outputs-file` or `terraform output -json` file. */
-export function outputValue(outputs: any, stack: string, stackJson: any, name: string): unknown {
-  // terraform output -json: { NAME: { value, sensitive, type } }; a flat { NAME: value } also works.
-  if (outputs && name in outputs) {
-    const v = outputs[name];
-    return v !== null && typeof v === "object" && "value" in v ? v.value : v;
+  /** The output that carries `value`: one per distinct value in the stack, named uniquely in the stack. */
+  private outputFor(value: string, hint: string, key: string): string {
+    const stack = TerraformStack.of(this);
+    let outputs = outputsPerStack.get(stack);
+    if (!outputs) outputsPerStack.set(stack, (outputs = { names: new Set(), byToken: new Map() }));
+    const known = outputs.byToken.get(value);
+    if (known) return known;
+    const base = `gitops_${hint}_${key}`.replace(/[^A-Za-z0-9_]/g, "_").replace(/_+/g, "_").slice(0, 100);
+    let name = base;
+    for (let i = 2; outputs.names.has(name); i++) name = `${base}_${i}`;
+    const output = new TerraformOutput(this, name, {
+      value,
+      description: `Fills {{tf-output:${name}}} in the GitOps manifests`,
+      sensitive: !readsNonSensitiveAttribute(value),
+    });
+    output.overrideLogicalId(name);
+    outputs.names.add(name);
+    outputs.byToken.set(value, name);
+    return name;
   }
-  // cdktf --outputs-file: { STACK: { <construct path parts…>: value } }, the path as in the stack's `//.outputs`.
-  const tree = stackJson?.["//"]?.outputs ?? {};
-  const pathTo = (node: any, trail: string[]): string[] | undefined => {
-    for (const [k, v] of Object.entries<any>(node)) {
-      if (v === name) return [...trail, k];
-      if (v && typeof v === "object") {
-        const found = pathTo(v, [...trail, k]);
-        if (found) return found;
-      }
-    }
-    return undefined;
-  };
-  const parts = pathTo(tree, []);
-  if (!parts) return undefined;
-  let cur = outputs?.[stack];
-  for (const p of parts.slice(1)) cur = cur?.[p];
-  if (cur === undefined) {
-    cur = outputs;
-    for (const p of parts) cur = cur?.[p];
-  }
-  return cur;
 }
 
-/** Replaces every placeholder in a YAML template; returns the text and the names it could not fill. */
-export function fillTemplate(template: string, lookup: (name: string) => unknown): { text: string; missing: string[] } {
-  const YAML = require("yaml") as typeof import("yaml");
-  const missing = new Set<string>();
-  const docs = YAML.parseAllDocuments(template).map((d) => d.toJS());
-  const fill = (v: any): any => {
-    if (typeof v === "string") {
-      const whole = /^\{\{tf-output:([A-Za-z0-9_]+)\}\}$/.exec(v);
-      if (whole) {
-        const value = lookup(whole[1]);
-        if (value === undefined) missing.add(whole[1]);
-        return value === undefined ? v : value;
-      }
-      return v.replace(PLACEHOLDER, (m, n) => {
-        const value = lookup(n);
-        if (value === undefined) {
-          missing.add(n);
-          return m;
-        }
-        return String(value);
-      });
-    }
-    if (Array.isArray(v)) return v.map(fill);
-    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
-    return v;
-  };
-  return { text: renderYaml(docs.map(fill)), missing: [...missing] };
+/** True when `value` is exactly one reference to a resource or data source attribute known not to be sensitive. */
+function readsNonSensitiveAttribute(value: string): boolean {
+  const fragments = Tokenization.reverseString(value);
+  if (fragments.length !== 1 || fragments.tokens.length !== 1) return false;
+  const identifier = (fragments.firstToken as { identifier?: unknown } | undefined)?.identifier;
+  if (typeof identifier !== "string") return false;
+  const parts = identifier.split(".");
+  const attribute = parts[parts.length - 1];
+  // `<type>.<name>.<attribute>` or `data.<type>.<name>.<attribute>`; a nested path (`a.b[0].c`) is not one attribute.
+  const plain = parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p)) && (parts.length === 3 || (parts.length === 4 && parts[0] === "data"));
+  return plain && NON_SENSITIVE_ATTRIBUTES.has(attribute);
 }

@@ -63,7 +63,14 @@ export interface WorkloadKubernetesProps {
    * @default "terraform"
    */
   readonly kubernetesObjects?: "terraform" | "manifests";
-  /** Directory (inside the stack's synth output) for `manifests` mode. @default "manifests" */
+  /**
+   * Directory for `manifests` mode, relative to the stack's synth output directory:
+   * `/`-separated names of letters, digits, `.`, `_` and `-`, none starting with `.`.
+   *
+   * Synth writes the templates there and records them; a later synth replaces or removes only the
+   * files it recorded, and refuses to overwrite a file it did not write.
+   * @default "manifests"
+   */
   readonly manifestsDirectory?: string;
 }
 
@@ -482,6 +489,7 @@ export function validateWorkloadKubernetesProps(scope: Construct, props: Workloa
   p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
   p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain, ...R.workloadServiceAccountName);
   p.check("FederatedWorkload.propagationDelay", props.propagationDelay, ...R.duration);
+  p.check("FederatedWorkload.manifestsDirectory", props.manifestsDirectory, ...R.manifestsDirectory);
   if (props.createNamespace && R.BUILT_IN_NAMESPACES.includes(namespace)) {
     p.add(`FederatedWorkload.createNamespace: namespace ${JSON.stringify(namespace)} exists in every cluster, so creating it fails with AlreadyExists; drop createNamespace`);
   }
