@@ -206,11 +206,12 @@ export class GitOpsManifests extends Construct {
       return value;
     }
     if (typeof value === "string") {
-      if (!Token.isUnresolved(value)) return value;
+      // cdktf encodes lists as ["#{TfToken[…]}"] and maps as { "&{TfToken[…]}": … }: neither is a string value.
       if (value.includes("#{TfToken[")) {
         problem(at, "is a list known only after apply; a manifest takes only strings from Terraform outputs – pass a literal list");
         return value;
       }
+      if (!Token.isUnresolved(value)) return value;
       return `{{tf-output:${this.outputFor(value, hint, key)}}}`;
     }
     if (Array.isArray(value)) {
@@ -223,7 +224,11 @@ export class GitOpsManifests extends Construct {
       const out: any = {};
       for (const [k, v] of Object.entries(value)) {
         if (v === undefined) continue;
-        if (Token.isUnresolved(k)) {
+        if (k.includes("&{TfToken[")) {
+          problem(at, "is a map known only after apply; a manifest takes only strings from Terraform outputs – pass a literal map");
+          continue;
+        }
+        if (Token.isUnresolved(k) || k.includes("#{TfToken[")) {
           problem(`${at}.${k}`, "is a map key known only after apply; a manifest's keys must be literal strings");
           continue;
         }
