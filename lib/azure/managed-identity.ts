@@ -7,7 +7,7 @@ import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
 import { addDependency, constructCredentials, isUnresolved, perApp } from "../core/internal";
 import type { FederatedCredentialOptions, IManagedIdentity } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
-import { validateFederatedCredential } from "../guardrails/federated-credential";
+import { CredentialRecord, newCredentialRecord, validateFederatedCredential } from "../guardrails/federated-credential";
 import * as R from "../guardrails/rules";
 import { guardStack } from "../guardrails/auto";
 
@@ -162,8 +162,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     // any stack of the app) refer to it: the 20-credential limit and issuer + subject uniqueness
     // are Entra's, per identity.
     const record = azureIdentities(this).get(this.azureKey) ?? newRecord(this.azureKey, azureIdentities(this));
-    validateFederatedCredential(credential, options, record.count, record.trusted);
-    record.count++;
+    validateFederatedCredential(credential, options, record, "managed identity");
     // Azure answers 409 ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity when
     // two credentials of one identity are written at once: chain them, across every object that
     // names the identity in this stack (other stacks are applied one after another by cdktf deploy).
@@ -176,10 +175,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
   }
 }
 
-interface IdentityRecord {
-  count: number;
-  /** issuer + subject pairs already trusted, for the uniqueness rule (a set, not a pairwise scan). */
-  readonly trusted: Set<string>;
+interface IdentityRecord extends CredentialRecord {
   readonly lastInStack: WeakMap<TerraformStack, FederatedIdentityCredential>;
 }
 
@@ -188,7 +184,7 @@ const azureIdentities = perApp(() => new Map<string, IdentityRecord>());
 const createdIdentities = perApp(() => new Map<string, string>());
 
 function newRecord(key: string, map: Map<string, IdentityRecord>): IdentityRecord {
-  const record: IdentityRecord = { count: 0, trusted: new Set(), lastInStack: new WeakMap() };
+  const record: IdentityRecord = { ...newCredentialRecord(), lastInStack: new WeakMap() };
   map.set(key, record);
   return record;
 }

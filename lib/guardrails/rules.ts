@@ -98,6 +98,46 @@ const aksIssuerTrailingSlash: Rule = (v) => {
     : "must end with '/': AKS issuers do, tokens carry the slash in their iss claim, and Entra matches it exactly (AADSTS700211); better, pass the cluster instead of a string";
 };
 
+/** True for an IPv4 address in a range the internet cannot route to (RFC 1918, loopback, link-local, CGNAT, this network). */
+function privateIPv4(host: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}
+
+/** Host suffixes that only resolve inside a cluster or a private network. */
+const PRIVATE_HOST_SUFFIXES = [".localhost", ".local", ".internal", ".svc", ".cluster.local", ".lan", ".home.arpa", ".intranet", ".corp"];
+
+/**
+ * Entra fetches the issuer's `/.well-known/openid-configuration` and signing keys from the public
+ * internet when it checks a token: an issuer at `localhost`, a cluster-internal name
+ * (`kubernetes.default.svc`), a single-label host or a private address can never be reached, and
+ * every token exchange fails.
+ * https://azure.github.io/azure-workload-identity/docs/installation/self-managed-clusters/oidc-issuer.html
+ */
+const publiclyReachableIssuer: Rule = (v) => {
+  const m = /^https:\/\/([^/?#]+)/.exec(v);
+  if (!m) return undefined;
+  const authority = m[1].replace(/^[^@]*@/, "");
+  const host = (authority.startsWith("[") ? authority.slice(0, authority.indexOf("]") + 1) : authority.replace(/:\d*$/, "")).toLowerCase().replace(/\.$/, "");
+  const reason =
+    host === "localhost" || PRIVATE_HOST_SUFFIXES.some((s) => host.endsWith(s))
+      ? `${host} resolves only on a private network or inside a cluster`
+      : host.startsWith("[")
+        ? /^\[(::1?|f[cd][0-9a-f]{0,2}:.*|fe[89ab][0-9a-f]?:.*|::ffff:.*)\]$/.test(host)
+          ? `${host} is a loopback, private or link-local IPv6 address`
+          : undefined
+        : privateIPv4(host)
+          ? `${host} is a private, loopback or link-local address`
+          : !host.includes(".")
+            ? `${host} is a single-label host name, which does not resolve on the internet`
+            : undefined;
+  return reason
+    ? `must be reachable from the internet: Entra fetches the issuer's OpenID configuration and keys to check every token, and ${reason}; publish the issuer's discovery document at a public https URL`
+    : undefined;
+};
+
 /**
  * Issuer URL: https, at most 600 characters, no whitespace, no wildcard. Matching is exact and
  * case-sensitive (AADSTS70021 otherwise), so prefer the cluster attribute to a typed string.
@@ -109,6 +149,7 @@ export const issuerUrl: readonly Rule[] = [
   noWildcard,
   matches(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "an https:// URL with no spaces, query or fragment (federated credential issuer)"),
   aksIssuerTrailingSlash,
+  publiclyReachableIssuer,
 ];
 
 /** Edit distance (Levenshtein), for "looks like a misspelling of". */
