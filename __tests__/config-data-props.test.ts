@@ -95,7 +95,7 @@ describe("free text in synthesized files", () => {
         expect(json.resource.azurerm_resource_group.rg.tags.note).toBe(value);
         expect(json.resource.azurerm_resource_group.rg.tags[`k-${value}`]).toBe("v");
         expect(json.output.o.description).toBe(value);
-        const yaml = files.find((f) => f.endsWith(".yaml"))!;
+        const yaml = files.find((f) => f.endsWith(".yaml.tmpl"))!;
         const [doc] = parseSynthesized(outdir, yaml) as any[];
         expect(doc.data.note).toBe(value);
         expect(doc.metadata.annotations.note).toBe(value);

@@ -36,7 +36,7 @@ function yamlObjects(dir: string): Array<{ file: string; object: any }> {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) found.push(...yamlObjects(p));
-    else if (e.name.endsWith(".yaml") || e.name.endsWith(".yml")) {
+    else if (/\.ya?ml(\.tmpl)?$/.test(e.name)) {
       const YAML = require("yaml") as typeof import("yaml");
       for (const doc of YAML.parseAllDocuments(fs.readFileSync(p, "utf8"))) {
         const errors = (doc as any).errors as Array<{ message: string }> | undefined;
