@@ -153,7 +153,7 @@ describe("AksWithOidc defaults and props", () => {
 
   test.each([
     [{ systemNodePool: { drainTimeoutInMinutes: 0 } }, /systemNodePool\.drainTimeoutInMinutes 0 must be an integer from 1 to 1440/],
-    [{ secretsStoreCsiDriver: { rotationInterval: "2 minutes" } }, /secretsStoreCsiDriver\.rotationInterval "2 minutes" must be one number and one unit/],
+    [{ secretsStoreCsiDriver: { rotationInterval: "2 minutes" } }, /secretsStoreCsiDriver\.rotationInterval "2 minutes" must be a Go duration such as "2m", "90s" or "1m30s"/],
     [{ dnsPrefix: "-bad" }, /AksWithOidc\.dnsPrefix "-bad" must be/],
     [{ systemNodePool: { name: "System" } }, /AksWithOidc\.systemNodePool\.name "System" must be lowercase letters and digits/],
     [{ systemNodePool: { nodeCount: 0 } }, /AksWithOidc\.systemNodePool\.nodeCount 0 must be an integer from 1 to 1000/],

@@ -118,9 +118,13 @@ describe("FederatedWorkload.addPod", () => {
   }
 
   test("always labels the pod for the webhook, even when other labels are given", () => {
-    const json = podOf({ labels: { app: "reader", "azure.workload.identity/use": "false" } });
+    const json = podOf({ labels: { app: "reader" } });
     const labels = only(json, "kubernetes_pod_v1").body.metadata.labels;
     expect(labels).toEqual({ app: "reader", "azure.workload.identity/use": "true" });
+  });
+
+  test("refuses a workload identity label other than \"true\" instead of overriding it silently", () => {
+    expect(() => podOf({ labels: { "azure.workload.identity/use": "false" } })).toThrow(/pod pod labels "azure.workload.identity\/use" is "false"; the construct always sets it to "true"/);
   });
 
   test("runs the pod as the workload's service account, in its namespace", () => {

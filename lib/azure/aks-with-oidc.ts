@@ -354,7 +354,7 @@ function validateAksWithOidcProps(scope: Construct, props: AksWithOidcProps): vo
   p.check("AksWithOidc.systemNodePool.maxSurge", props.systemNodePool?.maxSurge, R.matches(/^([1-9][0-9]*|[1-9][0-9]?%|100%)$/, 'a node count ("1") or a percentage from 1% to 100% ("10%")'));
   p.check("AksWithOidc.systemNodePool.drainTimeoutInMinutes", props.systemNodePool?.drainTimeoutInMinutes, R.integerBetween(1, 1440));
   const csi = typeof props.secretsStoreCsiDriver === "object" ? props.secretsStoreCsiDriver : undefined;
-  p.check("AksWithOidc.secretsStoreCsiDriver.rotationInterval", csi?.rotationInterval, ...R.duration);
+  p.check("AksWithOidc.secretsStoreCsiDriver.rotationInterval", csi?.rotationInterval, ...R.goDuration);
   p.report(scope);
 }
 

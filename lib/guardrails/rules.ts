@@ -358,6 +358,48 @@ export const labelKey: readonly Rule[] = [
   },
 ];
 
+/**
+ * Annotation key: a label key compared in lower case (core/v1 ValidateAnnotations checks
+ * `IsQualifiedName(strings.ToLower(k))`), so `Example.COM/x` is a valid annotation key and not a
+ * valid label key.
+ */
+export const annotationKey: readonly Rule[] = [(v) => firstProblem(v.toLowerCase(), labelKey)?.replace("(label key)", "(annotation key)")];
+
+/**
+ * A resource quantity as the API server parses it (apimachinery resource.ParseQuantity): a
+ * non-negative decimal number with an optional binary (`Ki`…`Ei`), decimal (`n`, `u`, `m`, `k`,
+ * `M`…`E`) or exponent (`e3`) suffix.
+ */
+export const quantity: readonly Rule[] = [
+  matches(/^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?$/, 'a Kubernetes quantity such as "250m", "0.5", "128Mi" or "1G"'),
+];
+
+const QUANTITY_SUFFIX: Record<string, number> = {
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** The value of a quantity that passes {@link quantity}, as a number (precise enough to compare requests with limits). */
+export function quantityValue(v: string): number {
+  const m = /^\+?([0-9]*\.?[0-9]*)(.*)$/.exec(v)!;
+  const suffix = m[2];
+  if (/^[eE]/.test(suffix)) return Number(m[1]) * 10 ** Number(suffix.slice(1));
+  return Number(m[1]) * (QUANTITY_SUFFIX[suffix] ?? NaN);
+}
+
+/** A security-context user or group id: an integer from 0 to 2147483647 (core/v1: int64, non-negative, at most MaxInt32). */
+export const securityContextId: readonly Rule[] = [
+  (v) => (/^[0-9]+$/.test(v) && Number(v) <= 2147483647 ? undefined : "must be an integer from 0 to 2147483647 (user id)"),
+];
+
+/**
+ * A Go duration (`time.ParseDuration`): one or more number-unit pairs, such as `2m`, `90s` or
+ * `1m30s`. The AKS secrets-store add-on reads its rotation interval this way.
+ */
+export const goDuration: readonly Rule[] = [
+  matches(/^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/, 'a Go duration such as "2m", "90s" or "1m30s"'),
+];
+
 /** Label value: empty, or ≤ 63 alphanumerics, `-`, `_`, `.` starting and ending alphanumeric. */
 export const labelValue: readonly Rule[] = [
   (v) => (v === "" || LABEL_NAME.test(v) ? undefined : "must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (label value)"),

@@ -4,7 +4,14 @@
  * objects (GitOps manifests). Both renderings come from the same description, so the workload
  * identity label, the service account name and the annotations are the same either way.
  */
-import { INJECT_PROXY_SIDECAR_ANNOTATION, PROXY_SIDECAR_PORT_ANNOTATION, SKIP_CONTAINERS_ANNOTATION, USE_LABEL } from "../core/constants";
+import {
+  INJECT_PROXY_SIDECAR_ANNOTATION,
+  PROXY_SIDECAR_PORT_ANNOTATION,
+  SKIP_CONTAINERS_ANNOTATION,
+  TOKEN_EXPIRATION_ANNOTATION,
+  USE_LABEL,
+} from "../core/constants";
+import { isUnresolved } from "../core/internal";
 import type { Construct } from "constructs";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
@@ -140,8 +147,8 @@ export function providerContainer(c: WorkloadContainer, t: WorkloadPodTemplate):
     imagePullPolicy: c.imagePullPolicy,
     env: c.env ? Object.entries(c.env).map(([name, value]) => ({ name, value })) : undefined,
     resources: {
-      requests: c.requests ?? { cpu: "50m", memory: "64Mi" },
-      limits: c.limits ?? { cpu: "250m", memory: "128Mi" },
+      requests: c.requests ?? { ...DEFAULT_REQUESTS },
+      limits: c.limits ?? { ...DEFAULT_LIMITS },
     },
     securityContext: {
       runAsNonRoot: c.runAsNonRoot ?? true,
@@ -234,21 +241,98 @@ export function virtualNodeReason(
   return t ? `toleration ${JSON.stringify(t.key)}` : undefined;
 }
 
+/**
+ * Environment variables the webhook injects; it keeps a value a container already has
+ * (azure-workload-identity v1.6.0 pkg/webhook/webhook.go addEnvironmentVariables: "append the ones
+ * that are not already present"), so one set by hand wins over the service account's identity.
+ */
+const WEBHOOK_ENV = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST"];
+
+/**
+ * Pod annotations the webhook reads (azure-workload-identity v1.6.0 pkg/webhook/consts.go, and the
+ * identity-binding `use-identity-binding` of later versions), and the prop that sets each.
+ */
+const WEBHOOK_POD_ANNOTATIONS: Record<string, string | undefined> = {
+  [SKIP_CONTAINERS_ANNOTATION]: "skipContainers",
+  [INJECT_PROXY_SIDECAR_ANNOTATION]: "proxySidecar",
+  [PROXY_SIDECAR_PORT_ANNOTATION]: "proxySidecar.port",
+  [TOKEN_EXPIRATION_ANNOTATION]: undefined,
+  "azure.workload.identity/use-identity-binding": undefined,
+};
+
+/** The resources the construct writes when a container gives none. */
+const DEFAULT_REQUESTS: Readonly<Record<string, string>> = { cpu: "50m", memory: "64Mi" };
+const DEFAULT_LIMITS: Readonly<Record<string, string>> = { cpu: "250m", memory: "128Mi" };
+
+function checkResources(p: Problems, what: string, c: WorkloadContainer): void {
+  const requests = c.requests ?? DEFAULT_REQUESTS;
+  const limits = c.limits ?? DEFAULT_LIMITS;
+  for (const [kind, values] of [["requests", requests], ["limits", limits]] as const) {
+    for (const [name, v] of Object.entries(values)) p.check(`${what} container ${c.name} ${kind}.${name}`, v, ...R.quantity);
+  }
+  // core/v1 ValidateResourceRequirements: a request above its limit is refused.
+  for (const [name, request] of Object.entries(requests)) {
+    const limit = limits[name];
+    if (limit === undefined || isUnresolved(request) || isUnresolved(limit)) continue;
+    if (R.firstProblem(request, R.quantity) || R.firstProblem(limit, R.quantity)) continue;
+    if (R.quantityValue(request) > R.quantityValue(limit)) {
+      const whose = (given: boolean) => (given ? "" : " (the default)");
+      p.add(
+        `${what} container ${c.name} requests ${name} ${JSON.stringify(request)}${whose(c.requests !== undefined)} above its limit ${JSON.stringify(limit)}${whose(c.limits !== undefined)}; ` +
+          `the API server refuses a request above its limit – raise limits.${name} or lower requests.${name}`,
+      );
+    }
+  }
+}
+
+function checkAnnotations(p: Problems, what: string, t: WorkloadPodTemplate): void {
+  for (const [key, value] of Object.entries(t.annotations ?? {})) {
+    p.check(`${what} annotations key`, key, ...R.annotationKey);
+    if (typeof value !== "string") p.add(`${what} annotations ${JSON.stringify(key)} is ${JSON.stringify(value)}; annotation values are strings – quote it`);
+    if (!key.startsWith("azure.workload.identity/")) continue;
+    if (!(key in WEBHOOK_POD_ANNOTATIONS)) {
+      p.add(`${what} annotations ${JSON.stringify(key)} is not an annotation the workload identity webhook reads (${Object.keys(WEBHOOK_POD_ANNOTATIONS).join(", ")})`);
+    } else if (WEBHOOK_POD_ANNOTATIONS[key] !== undefined) {
+      p.add(`${what} annotations ${JSON.stringify(key)} is set by the ${WEBHOOK_POD_ANNOTATIONS[key]} prop; use the prop (it is checked against the containers)`);
+    } else if (key === TOKEN_EXPIRATION_ANNOTATION && typeof value === "string") {
+      p.check(`${what} annotations ${JSON.stringify(key)}`, Number(value), ...R.tokenExpirationSeconds);
+    }
+  }
+}
+
 function checkTemplate(p: Problems, what: string, t: WorkloadPodTemplate): void {
   if (t.containers.length === 0) p.add(`${what} has no containers; add at least one`);
   const names = new Set<string>();
+  const skipped = new Set(t.skipContainers ?? []);
   for (const c of t.containers) {
     p.check(`${what} container name`, c.name, ...R.dns1123Label);
     p.check(`${what} container ${c.name} image`, c.image, ...R.imageReference);
     for (const key of Object.keys(c.env ?? {})) p.check(`${what} container ${c.name} env name`, key, ...R.envVarName);
+    for (const key of WEBHOOK_ENV) {
+      if (c.env?.[key] !== undefined && !skipped.has(c.name)) {
+        p.add(
+          `${what} container ${c.name} sets ${key} by hand; the webhook keeps a value a container already has, so it would not use the service account's identity – remove it (or list the container in skipContainers)`,
+        );
+      }
+    }
+    p.check(`${what} container ${c.name} runAsUser`, c.runAsUser, ...R.securityContextId);
     if (c.runAsNonRoot !== false && c.runAsUser === "0") {
       p.add(`${what} container ${c.name} runAsUser "0" contradicts runAsNonRoot (default true): the kubelet refuses to start it; set runAsNonRoot: false or a non-zero user`);
     }
+    checkResources(p, what, c);
     if (names.has(c.name)) p.add(`${what} container name ${JSON.stringify(c.name)} is used twice`);
     names.add(c.name);
   }
   for (const s of t.skipContainers ?? []) {
     if (!names.has(s)) p.add(`${what} skipContainers names ${JSON.stringify(s)}, which is not one of its containers`);
+  }
+  if (t.containers.length > 0 && t.containers.every((c) => skipped.has(c.name))) {
+    p.add(`${what} skipContainers lists every container, so no container gets the token; drop one from skipContainers (or do not run the pod as a workload)`);
+  }
+  p.checkLabels(`${what} nodeSelector`, t.nodeSelector);
+  checkAnnotations(p, what, t);
+  if (t.labels?.[USE_LABEL] !== undefined && t.labels[USE_LABEL] !== "true") {
+    p.add(`${what} labels ${JSON.stringify(USE_LABEL)} is ${JSON.stringify(t.labels[USE_LABEL])}; the construct always sets it to "true" – remove it from labels`);
   }
   for (const s of t.secretsStore?.containers ?? []) {
     if (!names.has(s)) p.add(`${what} secretsStore.containers names ${JSON.stringify(s)}, which is not one of its containers`);
@@ -257,8 +341,11 @@ function checkTemplate(p: Problems, what: string, t: WorkloadPodTemplate): void 
   p.check(`${what} secretsStore.mountPath`, t.secretsStore?.mountPath, R.matches(/^\/\S*$/, "an absolute path"));
   p.check(`${what} proxySidecar.port`, t.proxySidecar?.port, R.integerBetween(1, 65535));
   p.checkLabels(`${what} labels`, t.labels);
-  for (const key of Object.keys(t.annotations ?? {})) p.check(`${what} annotations key`, key, ...R.labelKey);
   (t.tolerations ?? []).forEach((x, i) => {
+    // core/v1 ValidateTolerations: the key is a label key; an empty key needs operator Exists; the value a label value.
+    if (x.key) p.check(`${what} tolerations[${i}].key`, x.key, ...R.labelKey);
+    else if (x.operator !== "Exists") p.add(`${what} tolerations[${i}] has no key, which needs operator "Exists" (it matches every taint)`);
+    if (x.value) p.check(`${what} tolerations[${i}].value`, x.value, ...R.labelValue);
     // core/v1 validation (ValidateTolerations): no value with Exists; tolerationSeconds only with NoExecute.
     if (x.operator === "Exists" && x.value) p.add(`${what} tolerations[${i}] has operator "Exists" and a value; the API server rejects a value with Exists`);
     if (x.tolerationSeconds !== undefined && x.effect !== "NoExecute") {

@@ -484,6 +484,13 @@ const clusterObjectsOf = perStack(() => {
 });
 
 /** The Kubernetes side shared by every kind of workload. */
+/** Service account annotations the webhook reads (azure-workload-identity v1.6.0 pkg/webhook/consts.go), and what sets each. */
+const SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS: Record<string, string> = {
+  [CLIENT_ID_ANNOTATION]: "the construct (the identity's client id)",
+  [TENANT_ID_ANNOTATION]: "the tenantId prop",
+  [TOKEN_EXPIRATION_ANNOTATION]: "the tokenExpirationSeconds prop",
+};
+
 export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string): void {
   const p = new Problems();
   p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
@@ -497,6 +504,15 @@ export function validateWorkloadKubernetesProps(scope: Construct, props: Workloa
   p.check("FederatedWorkload.tenantId", props.tenantId, ...R.tenantId);
   p.check("FederatedWorkload.tokenExpirationSeconds", props.tokenExpirationSeconds, ...R.tokenExpirationSeconds);
   p.checkLabels("FederatedWorkload.serviceAccountLabels", props.serviceAccountLabels);
+  for (const [key, value] of Object.entries(props.serviceAccountAnnotations ?? {})) {
+    p.check("FederatedWorkload.serviceAccountAnnotations key", key, ...R.annotationKey);
+    if (typeof value !== "string") p.add(`FederatedWorkload.serviceAccountAnnotations ${JSON.stringify(key)} is ${JSON.stringify(value)}; annotation values are strings – quote it`);
+    const prop = SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS[key];
+    if (prop) p.add(`FederatedWorkload.serviceAccountAnnotations ${JSON.stringify(key)} is set by ${prop}; remove it from serviceAccountAnnotations`);
+    else if (key.startsWith("azure.workload.identity/")) {
+      p.add(`FederatedWorkload.serviceAccountAnnotations ${JSON.stringify(key)} is not a service account annotation the workload identity webhook reads (${Object.keys(SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS).join(", ")})`);
+    }
+  }
   p.report(scope);
 }
 
