@@ -72,7 +72,7 @@ describe("CSI Secret Store driver", () => {
     workload(s).addPod("pod", {
       name: "api",
       containers: [{ name: "api", image: "nginx" }],
-      secretsStore: { secretProviderClass: "api-secrets", mountPath: "/mnt/secrets" },
+      secretsStore: { secretProviderClass: "api-secrets", mountPath: "/mnt/secrets", external: true },
     });
     const pod = only(synth(s), "kubernetes_pod_v1").body;
     expect(pod.metadata.labels["azure.workload.identity/use"]).toBe("true");

@@ -39,7 +39,7 @@ describe("pod rendering", () => {
     workload(s).addPod("p", {
       name: "p",
       containers: [c("main"), c("side")],
-      secretsStore: { secretProviderClass: "spc", containers: ["side"], mountPath: "/secrets" },
+      secretsStore: { secretProviderClass: "spc", containers: ["side"], mountPath: "/secrets", external: true },
     });
     const spec = only(synth(s), "kubernetes_pod_v1").body.spec;
     expect(spec.container[0].volume_mount).toBeUndefined();

@@ -6,7 +6,7 @@ import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurer
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KubernetesProvider, KubernetesProviderConfig } from "@cdktf/provider-kubernetes/lib/provider";
 import { AKS_AAD_SERVER_APP_ID, AKS_RBAC_CLUSTER_ADMIN } from "../core/constants";
-import { propagationWait } from "../core/internal";
+import { propagationWait, providerClusters, recordClusterKey } from "../core/internal";
 import type { IAksCluster, KubernetesAuthOptions } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
@@ -201,11 +201,14 @@ export class AksWithOidc extends Construct implements IAksCluster {
   public readonly kubernetesReady?: TerraformResource;
   public readonly kubeletObjectId: string;
   public readonly clusterResource: TerraformResource;
+  /** Whether the Secrets Store CSI driver add-on is on. */
+  public readonly secretsStoreCsiDriver: boolean;
 
   constructor(scope: Construct, id: string, props: AksWithOidcProps) {
     super(scope, id);
     guardStack(this);
     validateAksWithOidcProps(this, props);
+    recordClusterKey(this, props.resourceGroupName, props.name);
 
     const azureRbacEnabled = props.azureRbacEnabled ?? true;
     const pool = props.systemNodePool ?? {};
@@ -246,6 +249,7 @@ export class AksWithOidc extends Construct implements IAksCluster {
     this.clusterResource = this.cluster;
     this.clusterName = this.cluster.name;
     this.kubeletObjectId = this.cluster.kubeletIdentity.objectId;
+    this.secretsStoreCsiDriver = Boolean(props.secretsStoreCsiDriver);
     this.resourceGroupName = this.cluster.resourceGroupName;
     this.clusterId = this.cluster.id;
     this.oidcIssuerUrl = this.cluster.oidcIssuerUrl;
@@ -273,7 +277,9 @@ export class AksWithOidc extends Construct implements IAksCluster {
 
   /** Creates a Kubernetes provider for this cluster in `scope`'s stack. */
   public kubernetesProvider(scope: Construct, id: string, auth?: KubernetesAuthOptions): KubernetesProvider {
-    return new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
+    const provider = new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
+    providerClusters.set(provider, this);
+    return provider;
   }
 }
 
@@ -293,6 +299,7 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
     super(scope, id);
     guardStack(this);
     validateExistingAksProps(this, props);
+    recordClusterKey(this, props.resourceGroupName, props.name);
 
     if (props.enableWorkloadIdentity) {
       this.enableStep = new DataResource(this, "enable-workload-identity", {
@@ -337,7 +344,9 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
 
   /** Creates a Kubernetes provider for this cluster in `scope`'s stack. */
   public kubernetesProvider(scope: Construct, id: string, auth?: KubernetesAuthOptions): KubernetesProvider {
-    return new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
+    const provider = new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
+    providerClusters.set(provider, this);
+    return provider;
   }
 }
 

@@ -6,7 +6,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_USER } from "../core/constants";
 import type { IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
 import type { WorkloadBase } from "../kubernetes/workload-base";
-import { addDependency, principalNeeds } from "../core/internal";
+import { addDependency, principalNeeds, reportAttributeProblems } from "../core/internal";
 import { WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
@@ -93,6 +93,7 @@ export class KeyVaultSecretAccess extends Construct {
     super(scope, id);
     guardStack(this);
     this.vault = isVaultProps(props.vault) ? new WorkloadKeyVault(this, "vault", props.vault) : props.vault;
+    reportAttributeProblems(this, this.vault);
     this.grantScope = props.grantScope ?? (this.vault.permissionModel === "rbac" ? "secret" : "vault");
     validateKeyVaultSecretAccessProps(this, props, this.vault.permissionModel, this.grantScope);
     this.secretNames = props.secrets.map((s) => s.name);

@@ -6,7 +6,7 @@ import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurer
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_OFFICER } from "../core/constants";
-import { propagationWait } from "../core/internal";
+import { attributeProblems, isUnresolved, propagationWait } from "../core/internal";
 import type { IWorkloadKeyVault, KeyVaultPermissionModel } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
@@ -73,20 +73,45 @@ export class WorkloadKeyVault extends Construct implements IWorkloadKeyVault {
     props: { readonly name: string; readonly resourceGroupName: string; readonly permissionModel?: KeyVaultPermissionModel },
   ): IWorkloadKeyVault {
     guardStack(scope);
-    const data = new DataAzurermKeyVault(scope, id, { name: props.name, resourceGroupName: props.resourceGroupName });
+    const permissionModel = props.permissionModel ?? "rbac";
+    // azurerm 4.55 key_vault_data_source.go sets rbac_authorization_enabled from
+    // properties.enableRbacAuthorization (null when the vault never set it: access policies).
+    const rbac = permissionModel === "rbac";
+    const data = new DataAzurermKeyVault(scope, id, {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: rbac ? "${self.rbac_authorization_enabled == true}" : "${self.rbac_authorization_enabled != true}",
+            errorMessage: rbac
+              ? `Key Vault ${props.name} uses access policies, so Azure RBAC role assignments on it grant nothing. Pass permissionModel: "access-policy" to WorkloadKeyVault.fromExisting, or switch the vault to Azure RBAC.`
+              : `Key Vault ${props.name} uses Azure RBAC, so access policies on it grant nothing. Pass permissionModel: "rbac" to WorkloadKeyVault.fromExisting.`,
+          },
+        ],
+      },
+    });
     validateExistingKeyVaultProps(data, props);
     return {
       vaultId: data.id,
       vaultUri: data.vaultUri,
       vaultName: data.name,
       tenantId: data.tenantId,
-      permissionModel: props.permissionModel ?? "rbac",
+      permissionModel,
     };
   }
 
-  /** Refers to a vault by its attributes. */
+  /**
+   * Refers to a vault by its attributes. The attributes must agree with each other: an id that
+   * ends in `/vaults/<vaultName>`, a URI `https://<vaultName>.<vault DNS suffix>/`, a GUID tenant.
+   * A disagreement is reported by the first construct that uses the vault (a grant would land on
+   * one vault while the pod reads another).
+   */
   public static fromAttributes(attrs: IWorkloadKeyVault): IWorkloadKeyVault {
-    return { ...attrs };
+    const vault = { ...attrs };
+    const problems = vaultAttributeProblems(vault);
+    if (problems.length) attributeProblems.set(vault, problems);
+    return vault;
   }
 
   /** The `azurerm_key_vault` resource. */
@@ -163,6 +188,30 @@ export class WorkloadKeyVault extends Construct implements IWorkloadKeyVault {
       );
     }
   }
+}
+
+/** Key Vault DNS suffixes of the Azure clouds (public, China, US Government). */
+const VAULT_DNS_SUFFIXES = ["vault.azure.net", "vault.azure.cn", "vault.usgovcloudapi.net"];
+
+function vaultAttributeProblems(v: IWorkloadKeyVault): string[] {
+  const problems: string[] = [];
+  const known = (x: string) => !isUnresolved(x);
+  if (known(v.vaultName)) {
+    const why = R.firstProblem(v.vaultName, R.keyVaultName);
+    if (why) problems.push(`vaultName ${JSON.stringify(v.vaultName)} ${why}`);
+  }
+  if (known(v.vaultId) && known(v.vaultName) && !v.vaultId.toLowerCase().endsWith(`/providers/microsoft.keyvault/vaults/${v.vaultName.toLowerCase()}`)) {
+    problems.push(`vaultId ${JSON.stringify(v.vaultId)} is not the id of vault ${JSON.stringify(v.vaultName)} (it must end with /providers/Microsoft.KeyVault/vaults/${v.vaultName})`);
+  }
+  if (known(v.vaultUri) && known(v.vaultName)) {
+    const ok = VAULT_DNS_SUFFIXES.some((suffix) => v.vaultUri.toLowerCase() === `https://${v.vaultName.toLowerCase()}.${suffix}/`);
+    if (!ok) problems.push(`vaultUri ${JSON.stringify(v.vaultUri)} is not the URI of vault ${JSON.stringify(v.vaultName)} (https://${v.vaultName}.vault.azure.net/, with the trailing slash)`);
+  }
+  if (known(v.tenantId)) {
+    const why = R.firstProblem(v.tenantId, R.tenantId);
+    if (why) problems.push(`tenantId ${JSON.stringify(v.tenantId)} ${why}`);
+  }
+  return problems.map((m) => `WorkloadKeyVault.fromAttributes ${m}`);
 }
 
 function validateExistingKeyVaultProps(scope: Construct, props: { readonly name: string; readonly resourceGroupName: string }): void {

@@ -185,3 +185,35 @@ export interface ManifestCollection {
  * app-wide checks read the YAML objects without importing it.
  */
 export const manifestCollectionsOf = perStack((): ManifestCollection[] => []);
+
+/**
+ * Problems of objects made from attributes given by hand (e.g. `WorkloadKeyVault.fromAttributes`),
+ * which have no construct to report on: the first construct that uses the object reports them.
+ */
+export const attributeProblems = new WeakMap<object, readonly string[]>();
+const attributeProblemsReported = new WeakSet<object>();
+
+/** Reports on `scope` the problems of `object`'s attributes, once per object. */
+export function reportAttributeProblems(scope: IConstruct, object: object): void {
+  const problems = attributeProblems.get(object);
+  if (!problems || attributeProblemsReported.has(object)) return;
+  attributeProblemsReported.add(object);
+  scope.node.addValidation({ validate: () => [...problems] });
+}
+
+/** A cluster's real name, `<resource group>/<name>` in lower case, when both are known at synth. */
+export const clusterKeys = new WeakMap<object, string>();
+/** The cluster each Kubernetes provider made by a cluster construct talks to. */
+export const providerClusters = new WeakMap<object, object>();
+
+/** Records `cluster`'s real name (when both parts are literals) for the provider/issuer check. */
+export function recordClusterKey(cluster: object, resourceGroupName: string, name: string): void {
+  if (!Token.isUnresolved(resourceGroupName) && !Token.isUnresolved(name)) clusterKeys.set(cluster, `${resourceGroupName}/${name}`.toLowerCase());
+}
+
+/** True when `a` and `b` are known to be different clusters (different objects with different real names). */
+export function differentClusters(a: object, b: object): boolean {
+  if (a === b) return false;
+  const [ka, kb] = [clusterKeys.get(a), clusterKeys.get(b)];
+  return ka !== undefined && kb !== undefined && ka !== kb;
+}

@@ -68,6 +68,11 @@ export interface IAksCluster extends IOidcIssuer {
    * objects that need the cluster at plan time (`kubernetes_manifest`) cannot be in its stack.
    */
   readonly clusterResource?: TerraformResource;
+  /**
+   * Whether the Key Vault secrets provider add-on (Secrets Store CSI driver) is on: `true` or
+   * `false` when this construct sets it, `undefined` when it is not known at synth (an existing cluster).
+   */
+  readonly secretsStoreCsiDriver?: boolean;
   /** Object id of the kubelet identity (pulls images: the principal of AcrPull). */
   readonly kubeletObjectId: string;
   /** Provider settings (host, CA, credentials) for `@cdktf/provider-kubernetes`. */

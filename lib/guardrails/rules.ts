@@ -150,6 +150,10 @@ export const issuerUrl: readonly Rule[] = [
   matches(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "an https:// URL with no spaces, query or fragment (federated credential issuer)"),
   aksIssuerTrailingSlash,
   publiclyReachableIssuer,
+  (v) =>
+    /^https:\/\/[^/]+\/.*\/\//.test(v) || /^https:\/\/[^/]+\/\//.test(v)
+      ? "must not contain '//' in its path: it looks assembled from parts with a doubled slash, and Entra compares the token's iss claim byte for byte"
+      : undefined,
 ];
 
 /** Edit distance (Levenshtein), for "looks like a misspelling of". */

@@ -61,6 +61,12 @@ export interface SecretsStoreMount {
   readonly mountPath?: string;
   /** Containers that mount it. @default all */
   readonly containers?: string[];
+  /**
+   * The class is created outside this app (another stack of another tool, a GitOps repository).
+   * Otherwise it must be created with `addSecretProviderClass` in the same stack, for the same cluster.
+   * @default false
+   */
+  readonly external?: boolean;
 }
 
 /** The pod template shared by pods and deployments. */

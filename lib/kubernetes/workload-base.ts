@@ -1,4 +1,4 @@
-import { Annotations, TerraformProvider, TerraformResource } from "cdktf";
+import { Annotations, TerraformProvider, TerraformResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
@@ -8,7 +8,20 @@ import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
 import { GitOpsManifests, ManifestObject, removeStaleManifests } from "./gitops";
-import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, TriggerRecord, workloadPrincipals } from "../core/internal";
+import {
+  addDependency,
+  clusterKeys,
+  differentClusters,
+  perStack,
+  principalWorkload,
+  propagationWait,
+  providerClusters,
+  registriesOf,
+  reportAttributeProblems,
+  sameStack,
+  TriggerRecord,
+  workloadPrincipals,
+} from "../core/internal";
 import {
   manifestPodMetadata,
   manifestPodSpec,
@@ -141,6 +154,7 @@ export abstract class WorkloadBase extends Construct {
   private hint = "";
   private clusterReady?: TerraformResource;
   private clusterResource?: TerraformResource;
+  private secretsStoreCsiDriver?: boolean;
   private objects!: ClusterObjects;
 
   protected constructor(scope: Construct, id: string, props: WorkloadKubernetesProps) {
@@ -167,8 +181,10 @@ export abstract class WorkloadBase extends Construct {
     const cluster = typeof issuer === "string" ? undefined : (issuer as Partial<IAksCluster>);
     const trust = { federated_credential_id: credential.id, issuer: credential.issuer, subject: credential.subject };
     this.provider = props.kubernetesProvider;
+    if (cluster && this.kubernetesObjects === "terraform") this.checkProviderCluster(cluster);
     this.clusterReady = cluster?.kubernetesReady;
     this.clusterResource = cluster?.clusterResource;
+    this.secretsStoreCsiDriver = cluster?.secretsStoreCsiDriver;
     workloadPrincipals.add(this.principal.principalId);
     this.hint = `${this.namespaceName}_${this.serviceAccountName}`;
     const annotations: Record<string, string> = {
@@ -251,6 +267,57 @@ export abstract class WorkloadBase extends Construct {
     }
   }
 
+  /**
+   * The service account must be created on the cluster whose issuer the credential trusts: with
+   * the Kubernetes provider of another cluster, tokens come from an issuer Entra does not trust.
+   */
+  private checkProviderCluster(issuerCluster: object): void {
+    const explicit = this.provider;
+    const stack = TerraformStack.of(this);
+    this.node.addValidation({
+      validate: () => {
+        const provider =
+          explicit ??
+          (stack.node.findAll().find((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "kubernetes" && c.alias === undefined) as
+            | TerraformProvider
+            | undefined);
+        const providerCluster = provider && providerClusters.get(provider);
+        if (!providerCluster || !differentClusters(issuerCluster, providerCluster)) return [];
+        return [
+          `issuer: the federated credential trusts cluster ${clusterKeys.get(issuerCluster)}, but the service account is created through the Kubernetes provider ` +
+            `${provider!.node.path} of cluster ${clusterKeys.get(providerCluster)}; its tokens would come from an issuer Entra does not trust – pass the same cluster as issuer and provider`,
+        ];
+      },
+    });
+  }
+
+  /**
+   * A mounted SecretProviderClass must be created in this app (by `addSecretProviderClass` of a
+   * workload on the same cluster) or be declared `external`; and a cluster known to lack the Secrets
+   * Store CSI add-on cannot mount it (the kubelet has no driver: the pod stays ContainerCreating).
+   */
+  private checkSecretsStore(what: string, template: WorkloadPodTemplate): void {
+    const mount = template.secretsStore;
+    if (!mount) return;
+    if (this.secretsStoreCsiDriver === false) {
+      this.node.addValidation({
+        validate: () => [`${what} secretsStore: the cluster has no Secrets Store CSI driver; set secretsStoreCsiDriver on its AksWithOidc`],
+      });
+    }
+    if (mount.external) return;
+    const objects = this.objects;
+    const namespace = this.namespaceName;
+    this.node.addValidation({
+      validate: () =>
+        objects.has("SecretProviderClass", namespace, mount.secretProviderClass)
+          ? []
+          : [
+              `${what} secretsStore.secretProviderClass ${JSON.stringify(mount.secretProviderClass)}: no SecretProviderClass of that name in namespace ${namespace} ` +
+                "is created in this stack for this cluster, so the pod would stay ContainerCreating; add it with addSecretProviderClass, or set secretsStore.external: true if another tool creates it",
+            ],
+    });
+  }
+
   private context(selectorLabels?: Record<string, string>): PodContext {
     return {
       namespace: this.namespaceName,
@@ -266,6 +333,7 @@ export abstract class WorkloadBase extends Construct {
    */
   public addPod(id: string, props: WorkloadPodProps): WorkloadObject<PodV1> {
     validatePodProps(this, id, props);
+    this.checkSecretsStore(`pod ${id}`, props);
     this.objects.claim("Pod", this.namespaceName, props.name, `${this.node.path}/${id}`, `pod ${id} name`, this);
     const ctx = this.context();
     const restart = props.restartPolicy ?? "Always";
@@ -319,6 +387,7 @@ export abstract class WorkloadBase extends Construct {
    */
   public addDeployment(id: string, props: WorkloadDeploymentProps): WorkloadObject<DeploymentV1> {
     validateDeploymentProps(this, id, props);
+    this.checkSecretsStore(`deployment ${id}`, props);
     this.objects.claim("Deployment", this.namespaceName, props.name, `${this.node.path}/${id}`, `deployment ${id} name`, this);
     const selector = { app: props.name };
     const ctx = this.context(selector);
@@ -366,6 +435,12 @@ export abstract class WorkloadBase extends Construct {
    */
   public addSecretProviderClass(id: string, props: SecretProviderClassProps): WorkloadObject<Manifest> {
     validateSecretProviderClassProps(this, id, props);
+    reportAttributeProblems(this, props.vault);
+    if (this.secretsStoreCsiDriver === false) {
+      this.node.addValidation({
+        validate: () => [`addSecretProviderClass(${JSON.stringify(id)}): the cluster has no Secrets Store CSI driver, so no pod can mount the class; set secretsStoreCsiDriver on its AksWithOidc`],
+      });
+    }
     this.objects.claim("SecretProviderClass", this.namespaceName, props.name, `${this.node.path}/${id}`, `SecretProviderClass ${id} name`, this);
     if (!this.manifests && this.clusterResource && sameStack(this.clusterResource, this)) {
       // kubernetes_manifest reads the CRD's schema from the API server at plan time
@@ -449,6 +524,11 @@ class ClusterObjects {
     });
   }
 
+  /** True when something in this stack and target creates `kind` `namespace/name`. */
+  public has(kind: string, namespace: string, name: string): boolean {
+    return this.owners.has(`${kind}/${namespace}/${name}`);
+  }
+
   public createdNamespace(name: string): NamespaceV1 | undefined {
     return this.namespaces.get(name);
   }
@@ -483,7 +563,6 @@ const clusterObjectsOf = perStack(() => {
   };
 });
 
-/** The Kubernetes side shared by every kind of workload. */
 /** Service account annotations the webhook reads (azure-workload-identity v1.6.0 pkg/webhook/consts.go), and what sets each. */
 const SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS: Record<string, string> = {
   [CLIENT_ID_ANNOTATION]: "the construct (the identity's client id)",
@@ -491,6 +570,7 @@ const SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS: Record<string, string> = {
   [TOKEN_EXPIRATION_ANNOTATION]: "the tokenExpirationSeconds prop",
 };
 
+/** The Kubernetes side shared by every kind of workload. */
 export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string): void {
   const p = new Problems();
   p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
