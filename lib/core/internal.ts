@@ -217,3 +217,22 @@ export function differentClusters(a: object, b: object): boolean {
   const [ka, kb] = [clusterKeys.get(a), clusterKeys.get(b)];
   return ka !== undefined && kb !== undefined && ka !== kb;
 }
+
+/** A workload's namespace on a cluster: created by it, or needed by it. */
+export interface NamespaceClaim {
+  readonly namespace: string;
+  /** The cluster the workload's Kubernetes provider talks to, when known (resolved at synth). */
+  readonly cluster: () => object | undefined;
+  readonly scope: IConstruct;
+}
+
+/** Namespaces workloads create and need, app-wide, for the stack ordering. */
+export const namespaceClaimsOf = perApp(() => ({ created: [] as NamespaceClaim[], needed: [] as NamespaceClaim[] }));
+
+/** True when `a` and `b` are known to be one cluster (one object, or one real name). */
+export function sameCluster(a: object | undefined, b: object | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a === b) return true;
+  const ka = clusterKeys.get(a);
+  return ka !== undefined && ka === clusterKeys.get(b);
+}

@@ -12,6 +12,7 @@ import {
   addDependency,
   clusterKeys,
   differentClusters,
+  namespaceClaimsOf,
   perStack,
   principalWorkload,
   propagationWait,
@@ -213,6 +214,9 @@ export abstract class WorkloadBase extends Construct {
       return;
     }
 
+    const claim = { namespace: this.namespaceName, cluster: () => this.kubernetesCluster(), scope: this };
+    if (props.createNamespace) namespaceClaimsOf(this).created.push(claim);
+    else namespaceClaimsOf(this).needed.push(claim);
     if (props.createNamespace) {
       this.namespace = new NamespaceV1(this, "namespace", { provider: this.provider, metadata: { name: this.namespaceName } });
       if (this.clusterReady) addDependency(this.namespace, this.clusterReady);
@@ -272,15 +276,9 @@ export abstract class WorkloadBase extends Construct {
    * the Kubernetes provider of another cluster, tokens come from an issuer Entra does not trust.
    */
   private checkProviderCluster(issuerCluster: object): void {
-    const explicit = this.provider;
-    const stack = TerraformStack.of(this);
     this.node.addValidation({
       validate: () => {
-        const provider =
-          explicit ??
-          (stack.node.findAll().find((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "kubernetes" && c.alias === undefined) as
-            | TerraformProvider
-            | undefined);
+        const provider = this.kubernetesProviderInUse();
         const providerCluster = provider && providerClusters.get(provider);
         if (!providerCluster || !differentClusters(issuerCluster, providerCluster)) return [];
         return [
@@ -289,6 +287,22 @@ export abstract class WorkloadBase extends Construct {
         ];
       },
     });
+  }
+
+  /** The Kubernetes provider the objects use: the one given, or the stack's default (unaliased) one. */
+  private kubernetesProviderInUse(): TerraformProvider | undefined {
+    return (
+      this.provider ??
+      (TerraformStack.of(this)
+        .node.findAll()
+        .find((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "kubernetes" && c.alias === undefined) as TerraformProvider | undefined)
+    );
+  }
+
+  /** The cluster the Kubernetes provider in use was made for, when a cluster construct made it. */
+  private kubernetesCluster(): object | undefined {
+    const provider = this.kubernetesProviderInUse();
+    return provider && providerClusters.get(provider);
   }
 
   /**

@@ -1,0 +1,79 @@
+/**
+ * Ordering Terraform cannot infer from a literal name: a resource group named by its literal name,
+ * a namespace created by a workload of another stack.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, TerraformStack } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { AksWithOidc, FederatedWorkload, ManagedIdentity } from "../lib";
+import { newStack, only, synth } from "./support/helpers";
+
+function app(): { app: App; stack: (id: string) => TerraformStack; manifest: () => any } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-order-"));
+  const a = new App({ outdir });
+  return {
+    app: a,
+    stack: (id) => {
+      const s = new TerraformStack(a, id);
+      new AzurermProvider(s, "azurerm", { features: [{}] });
+      return s;
+    },
+    manifest: () => JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")),
+  };
+}
+
+describe("a resource group named by its literal name", () => {
+  test("in the same stack: the resource waits for the group (depends_on)", () => {
+    const s = newStack();
+    const rg = new ResourceGroup(s, "rg", { name: "rg-apps", location: "eastus" });
+    new ManagedIdentity(s, "id", { name: "id-apps", resourceGroupName: "RG-Apps", location: "eastus" });
+    const json = synth(s);
+    expect(only(json, "azurerm_user_assigned_identity").body.depends_on).toEqual([`azurerm_resource_group.${rg.friendlyUniqueId}`]);
+  });
+
+  test("in another stack: the stack depends on the group's stack", () => {
+    const { app: a, stack, manifest } = app();
+    const platform = stack("platform");
+    new ResourceGroup(platform, "rg", { name: "rg-apps", location: "eastus" });
+    const workload = stack("workload");
+    new ManagedIdentity(workload, "id", { name: "id-apps", resourceGroupName: "rg-apps", location: "eastus" });
+    a.synth();
+    expect(manifest().stacks.workload.dependencies).toEqual(["platform"]);
+  });
+
+  test("a group passed by reference adds nothing (Terraform infers the order)", () => {
+    const s = newStack();
+    const rg = new ResourceGroup(s, "rg", { name: "rg-apps", location: "eastus" });
+    new ManagedIdentity(s, "id", { name: "id-apps", resourceGroupName: rg.name, location: "eastus" });
+    expect(only(synth(s), "azurerm_user_assigned_identity").body.depends_on).toBeUndefined();
+  });
+
+  test("a group in a stack that depends on the user's stack cannot be applied first: refused with the fix", () => {
+    const { app: a, stack } = app();
+    const workload = stack("workload");
+    new ManagedIdentity(workload, "id", { name: "id-apps", resourceGroupName: "rg-apps", location: "eastus" });
+    const later = stack("later");
+    new ResourceGroup(later, "rg", { name: "rg-apps", location: "eastus" });
+    later.addDependency(workload);
+    expect(() => a.synth()).toThrow(/names resource group "rg-apps" by its name; that group is later\/rg, created in stack later, which depends on stack workload/);
+  });
+});
+
+describe("a namespace created by a workload of another stack", () => {
+  test("makes the using stack depend on the creating stack (same cluster)", () => {
+    const { app: a, stack, manifest } = app();
+    const platform = stack("platform");
+    const aks = new AksWithOidc(platform, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    const teamA = stack("team-a");
+    aks.kubernetesProvider(teamA, "kubernetes");
+    new FederatedWorkload(teamA, "a", { issuer: aks, namespace: "shared", createNamespace: true, serviceAccountName: "a", resourceGroupName: "rg", location: "eastus" });
+    const teamB = stack("team-b");
+    aks.kubernetesProvider(teamB, "kubernetes");
+    new FederatedWorkload(teamB, "b", { issuer: aks, namespace: "shared", serviceAccountName: "b", identityName: "id-b", resourceGroupName: "rg", location: "eastus" });
+    a.synth();
+    expect(manifest().stacks["team-b"].dependencies).toContain("team-a");
+  });
+});

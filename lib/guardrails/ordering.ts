@@ -1,0 +1,88 @@
+/**
+ * Ordering that Terraform cannot infer, because a name was passed as a literal instead of a
+ * reference: a resource that names, by a literal `resource_group_name`, a resource group created in
+ * the app waits for it (depends_on in its stack, a stack dependency across stacks); a workload on a
+ * namespace that a workload of another stack creates makes its stack depend on that one.
+ */
+import { IAspect, TerraformResource, TerraformStack, Token } from "cdktf";
+import { IConstruct } from "constructs";
+import { addDependency, namespaceClaimsOf, sameCluster } from "../core/internal";
+
+const RESOURCE_GROUP = "azurerm_resource_group";
+
+/**
+ * The literal value a resource was given for an argument, read from the provider class's
+ * `<argument>Input` getter (the configured value, before references are rendered); undefined when
+ * absent or known only at apply.
+ */
+function literal(resource: TerraformResource, input: "nameInput" | "resourceGroupNameInput"): string | undefined {
+  const value = (resource as unknown as Record<string, unknown>)[input];
+  return typeof value === "string" && !Token.isUnresolved(value) ? value : undefined;
+}
+
+const groupsByApp = new WeakMap<IConstruct, Map<string, TerraformResource>>();
+
+/** Resource groups created anywhere in the app, by lowercased literal name (Azure compares without case); found once per app. */
+function resourceGroupsOf(app: IConstruct): Map<string, TerraformResource> {
+  let groups = groupsByApp.get(app);
+  if (groups) return groups;
+  groups = new Map();
+  for (const c of app.node.findAll()) {
+    if (!TerraformResource.isTerraformResource(c) || c.terraformResourceType !== RESOURCE_GROUP) continue;
+    const name = literal(c, "nameInput");
+    if (name !== undefined && !groups.has(name.toLowerCase())) groups.set(name.toLowerCase(), c);
+  }
+  groupsByApp.set(app, groups);
+  return groups;
+}
+
+/** Makes `from`'s stack depend on `to`'s, or says why it cannot (a cycle). */
+function dependStacks(from: TerraformStack, to: TerraformStack, why: string, scope: IConstruct): void {
+  if (from === to || from.dependencies.includes(to)) return;
+  if (to.dependsOn(from)) {
+    scope.node.addValidation({
+      validate: () => [
+        `${why}, created in stack ${to.node.id}, which depends on stack ${from.node.id}: it cannot be applied first. Create it in a stack applied earlier, or pass a reference instead of the name`,
+      ],
+    });
+    return;
+  }
+  from.addDependency(to);
+}
+
+/**
+ * The ordering pass, added to every stack the library's constructs are in. It acts once per
+ * stack, on the stack node, before the stack's validations and manifest entry are made.
+ */
+export class LiteralNameOrdering implements IAspect {
+  public visit(node: IConstruct): void {
+    if (!TerraformStack.isStack(node)) return;
+    const stack = node;
+    const app = stack.node.root;
+
+    const groups = resourceGroupsOf(app);
+    if (groups.size) {
+      for (const c of stack.node.findAll()) {
+        if (!TerraformResource.isTerraformResource(c) || c.terraformResourceType === RESOURCE_GROUP || TerraformStack.of(c) !== stack) continue;
+        const name = literal(c, "resourceGroupNameInput");
+        const group = name === undefined ? undefined : groups.get(name.toLowerCase());
+        if (!group) continue;
+        const groupStack = TerraformStack.of(group);
+        if (groupStack === stack) addDependency(c, group);
+        else dependStacks(stack, groupStack, `${c.node.path} names resource group ${JSON.stringify(name)} by its name; that group is ${group.node.path}`, c);
+      }
+    }
+
+    // Namespaces a workload of another stack creates on the same cluster.
+    const claims = namespaceClaimsOf(stack);
+    for (const need of claims.needed.filter((n) => TerraformStack.of(n.scope) === stack)) {
+      const cluster = need.cluster();
+      const creator = claims.created.find((c) => c.namespace === need.namespace && sameCluster(c.cluster(), cluster));
+      if (!creator) continue;
+      const creatorStack = TerraformStack.of(creator.scope);
+      if (creatorStack !== stack) {
+        dependStacks(stack, creatorStack, `${need.scope.node.path} uses namespace ${need.namespace}; it is created by ${creator.scope.node.path}`, need.scope);
+      }
+    }
+  }
+}
