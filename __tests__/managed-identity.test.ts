@@ -179,7 +179,7 @@ describe("ManagedIdentity", () => {
     new ManagedIdentity(s, "b", { name: "id-y", resourceGroupName: rg, location: "eastus" });
     expect(() => synth(s)).not.toThrow();
     new ManagedIdentity(s, "c", { name: "id-x", resourceGroupName: rg, location: "eastus" });
-    expect(() => synth(s)).toThrow(/ManagedIdentity\.name "id-x" in resource group .* is already created by test\/a; Azure would refuse the second create \(the resource already exists\) – share that identity object instead/);
+    expect(() => synth(s)).toThrow(/\[test\/c\/identity\] user-assigned identity \(resource_group_name ".*", name "id-x"\) is already created by test\/a\/identity; .* the second create would fail \(the resource already exists\) – create it once and share that object/);
   });
 
   test("fromExisting refuses a resource group name no group can have", () => {

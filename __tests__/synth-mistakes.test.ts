@@ -162,7 +162,7 @@ describe("values the providers reject", () => {
     const s = newStack();
     new ManagedIdentity(s, "a", { name: "id-x", resourceGroupName: "rg", location: "eastus" });
     new ManagedIdentity(s, "b", { name: "ID-X", resourceGroupName: "RG", location: "eastus" });
-    expect(() => synth(s)).toThrow(/ManagedIdentity\.name "ID-X" in resource group "RG" is already created by test\/a/);
+    expect(() => synth(s)).toThrow(/\[test\/b\/identity\] user-assigned identity \(resource_group_name "RG", name "ID-X"\) is already created by test\/a\/identity/);
   });
 });
 

@@ -106,18 +106,8 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     guardStack(this);
     if (props) {
       validateManagedIdentityProps(this, props);
-      const key = identityKey(props.resourceGroupName, props.name);
-      const first = createdIdentities(this).get(key);
-      if (first) {
-        this.node.addValidation({
-          validate: () => [
-            `ManagedIdentity.name ${JSON.stringify(props.name)} in resource group ${JSON.stringify(props.resourceGroupName)} is already created by ${first}; ` +
-              "Azure would refuse the second create (the resource already exists) – share that identity object instead",
-          ],
-        });
-      } else {
-        createdIdentities(this).set(key, this.node.path);
-      }
+      // A second identity of the same name and resource group anywhere in the app is reported by
+      // the app-wide name registry (guardrails/registry.ts).
       this.resource = new UserAssignedIdentity(this, "identity", {
         name: props.name,
         resourceGroupName: props.resourceGroupName,
@@ -180,8 +170,6 @@ interface IdentityRecord extends CredentialRecord {
 }
 
 const azureIdentities = perApp(() => new Map<string, IdentityRecord>());
-/** Identities created by a ManagedIdentity construct, by key: the construct path. */
-const createdIdentities = perApp(() => new Map<string, string>());
 
 function newRecord(key: string, map: Map<string, IdentityRecord>): IdentityRecord {
   const record: IdentityRecord = { ...newCredentialRecord(), lastInStack: new WeakMap() };

@@ -236,3 +236,17 @@ export function sameCluster(a: object | undefined, b: object | undefined): boole
   const ka = clusterKeys.get(a);
   return ka !== undefined && ka === clusterKeys.get(b);
 }
+
+const onceMessages = new WeakMap<IConstruct, Set<string>>();
+
+/**
+ * Adds a validation that reports `message` on `scope`, once however often it is called (aspects run
+ * again at every synth of the same app).
+ */
+export function reportOnce(scope: IConstruct, message: string): void {
+  let seen = onceMessages.get(scope);
+  if (!seen) onceMessages.set(scope, (seen = new Set()));
+  if (seen.has(message)) return;
+  seen.add(message);
+  scope.node.addValidation({ validate: () => [message] });
+}

@@ -12,6 +12,7 @@ import { App, Aspects, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
 import { WorkloadIdentityChecks } from "./checks";
 import { LiteralNameOrdering } from "./ordering";
+import { RealNameRegistry } from "./registry";
 
 /** Where this copy of the library lives (its package directory, or lib/ in this repository). */
 const THIS_COPY = path.resolve(__dirname, "..", "..");
@@ -53,4 +54,5 @@ export function guardStack(scope: IConstruct): void {
   guarded.add(stack);
   if (!Aspects.of(stack).all.some((a) => a instanceof WorkloadIdentityChecks)) Aspects.of(stack).add(new WorkloadIdentityChecks());
   if (!Aspects.of(stack).all.some((a) => a instanceof LiteralNameOrdering)) Aspects.of(stack).add(new LiteralNameOrdering());
+  if (!Aspects.of(stack).all.some((a) => a instanceof RealNameRegistry)) Aspects.of(stack).add(new RealNameRegistry());
 }

@@ -6,7 +6,7 @@
  */
 import { IAspect, TerraformResource, TerraformStack, Token } from "cdktf";
 import { IConstruct } from "constructs";
-import { addDependency, namespaceClaimsOf, sameCluster } from "../core/internal";
+import { addDependency, namespaceClaimsOf, reportOnce, sameCluster } from "../core/internal";
 
 const RESOURCE_GROUP = "azurerm_resource_group";
 
@@ -20,19 +20,20 @@ function literal(resource: TerraformResource, input: "nameInput" | "resourceGrou
   return typeof value === "string" && !Token.isUnresolved(value) ? value : undefined;
 }
 
-const groupsByApp = new WeakMap<IConstruct, Map<string, TerraformResource>>();
+const groupsByApp = new WeakMap<IConstruct, { readonly size: number; readonly groups: Map<string, TerraformResource> }>();
 
-/** Resource groups created anywhere in the app, by lowercased literal name (Azure compares without case); found once per app. */
+/** Resource groups created anywhere in the app, by lowercased literal name (Azure compares without case); found again only when the app has grown. */
 function resourceGroupsOf(app: IConstruct): Map<string, TerraformResource> {
-  let groups = groupsByApp.get(app);
-  if (groups) return groups;
-  groups = new Map();
-  for (const c of app.node.findAll()) {
+  const nodes = app.node.findAll();
+  const cached = groupsByApp.get(app);
+  if (cached && cached.size === nodes.length) return cached.groups;
+  const groups = new Map<string, TerraformResource>();
+  for (const c of nodes) {
     if (!TerraformResource.isTerraformResource(c) || c.terraformResourceType !== RESOURCE_GROUP) continue;
     const name = literal(c, "nameInput");
     if (name !== undefined && !groups.has(name.toLowerCase())) groups.set(name.toLowerCase(), c);
   }
-  groupsByApp.set(app, groups);
+  groupsByApp.set(app, { size: nodes.length, groups });
   return groups;
 }
 
@@ -40,11 +41,10 @@ function resourceGroupsOf(app: IConstruct): Map<string, TerraformResource> {
 function dependStacks(from: TerraformStack, to: TerraformStack, why: string, scope: IConstruct): void {
   if (from === to || from.dependencies.includes(to)) return;
   if (to.dependsOn(from)) {
-    scope.node.addValidation({
-      validate: () => [
-        `${why}, created in stack ${to.node.id}, which depends on stack ${from.node.id}: it cannot be applied first. Create it in a stack applied earlier, or pass a reference instead of the name`,
-      ],
-    });
+    reportOnce(
+      scope,
+      `${why}, created in stack ${to.node.id}, which depends on stack ${from.node.id}: it cannot be applied first. Create it in a stack applied earlier, or pass a reference instead of the name`,
+    );
     return;
   }
   from.addDependency(to);
