@@ -82,7 +82,9 @@ export function checkValue(value: unknown, type: CtyType, at: string): ValueProb
 
 function check(value: unknown, type: CtyType, at: string, out: ValueProblem[]): void {
   if (value === null || type === "dynamic") return;
-  const fail = (why: string) => out.push({ path: at, severity: "error", message: `inappropriate value: ${typeName(type)} required, got ${why}` });
+  const fail = (why: string): void => {
+    out.push({ path: at, severity: "error", message: `inappropriate value: ${typeName(type)} required, got ${why}` });
+  };
   if (typeof value === "string") {
     const kind = stringKind(value);
     if (kind === "interpolation") return;
