@@ -347,6 +347,10 @@ function checkTypedBlock(ctx: StackContext, kind: TypeKind, type: string, name: 
     r.error("", `${at} must be a JSON object (the block body), got ${Array.isArray(body) ? "an array" : typeof body}`);
     return;
   }
+  if (body.provider !== undefined && (typeof body.provider !== "string" || !PROVIDER_REFERENCE.test(body.provider.replace(/^\$\{(.*)\}$/, "$1")))) {
+    r.error("provider", `"provider" must name a provider configuration, e.g. "azurerm" or "azurerm.alias", got ${JSON.stringify(body.provider)}`);
+    return;
+  }
   const schema = schemaFor(ctx, kind, type, body, r);
   if (!schema) return;
   ctx.checked++;
@@ -357,6 +361,7 @@ function checkTypedBlock(ctx: StackContext, kind: TypeKind, type: string, name: 
 
 // A reference in depends_on / replace_triggered_by / the provider meta-argument, as a bare traversal.
 const REFERENCE = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*|\[[^\]]*\])*$/;
+const PROVIDER_REFERENCE = /^[A-Za-z][\w-]*(\.[A-Za-z_][\w-]*)?$/;
 
 function checkMeta(ctx: StackContext, kind: TypeKind, body: Record<string, any>, block: SchemaBlock, r: Reporter): void {
   if (body.count !== undefined && body.for_each !== undefined) r.error("count", `"count" and "for_each" cannot both be set: use one`);
@@ -374,9 +379,6 @@ function checkMeta(ctx: StackContext, kind: TypeKind, body: Record<string, any>,
         if (typeof ref !== "string" || !REFERENCE.test(ref)) r.error(p, `${JSON.stringify(ref)} is not a reference: write the address bare, e.g. "azurerm_resource_group.main"`);
         else if (!declared(ctx.json, ref)) r.error(p, `reference to undeclared ${ref.split(".")[0] === "data" ? "data source" : "resource"} "${ref}" in this stack`);
       });
-  }
-  if (body.provider !== undefined && (typeof body.provider !== "string" || !REFERENCE.test(body.provider.replace(/^\$\{(.*)\}$/, "$1")))) {
-    r.error("provider", `"provider" must name a provider configuration, e.g. "azurerm" or "azurerm.alias", got ${JSON.stringify(body.provider)}`);
   }
   if (body.lifecycle !== undefined) {
     for (const { body: lc, at } of blocksOf(body.lifecycle, "lifecycle", "lifecycle", r)) checkLifecycle(kind, lc, at, block, r);
