@@ -251,9 +251,20 @@ describe("meta-arguments", () => {
     expect(plant("platform", (j) => (cluster(j).default_node_pool["//"] = "a comment"))).toEqual([]);
   });
 
-  test("a provisioner is reported as not checked", () => {
-    const findings = plant("platform", (j) => (cluster(j).provisioner = [{ "local-exec": { command: "echo" } }]));
-    expect(findings.map((f) => [f.severity, f.path])).toEqual([["warning", "provisioner[0].local-exec"]]);
+  test("provisioners are checked against Terraform's built-in provisioner schemas", () => {
+    expect(plant("platform", (j) => (cluster(j).provisioner = [{ "local-exec": { command: "echo", when: "destroy", on_failure: "continue" } }]))).toEqual([]);
+    const findings = plant("platform", (j) => (cluster(j).provisioner = [{ "local-exec": { comand: "echo" } }, { "locl-exec": {} }]));
+    expect(findings.map((f) => [f.severity, f.path])).toEqual([
+      ["error", "provisioner[0].local-exec.comand"],
+      ["error", "provisioner[0].local-exec.command"],
+      ["error", "provisioner[1].locl-exec"],
+    ]);
+    expect(findings[2].message).toMatch(/unknown provisioner type "locl-exec".*did you mean "local-exec"/);
+  });
+
+  test("a connection block is reported as not checked", () => {
+    const findings = plant("platform", (j) => (cluster(j).connection = { type: "ssh", host: "h" }));
+    expect(findings.map((f) => [f.severity, f.path])).toEqual([["warning", "connection"]]);
   });
 });
 

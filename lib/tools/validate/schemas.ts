@@ -106,6 +106,34 @@ const BUILTIN: ProviderSchemas = {
   ephemeral_resource_schemas: {},
 };
 
+// Terraform's built-in provisioners: hashicorp/terraform v1.11.4,
+// internal/builtin/provisioners/{local-exec,remote-exec,file}/resource_provisioner.go (GetSchema).
+export const PROVISIONERS: Record<string, SchemaBlock> = {
+  "local-exec": {
+    attributes: {
+      command: { type: "string", required: true },
+      interpreter: { type: ["list", "string"], optional: true },
+      working_dir: { type: "string", optional: true },
+      environment: { type: ["map", "string"], optional: true },
+      quiet: { type: "bool", optional: true },
+    },
+  },
+  "remote-exec": {
+    attributes: {
+      inline: { type: ["list", "string"], optional: true },
+      script: { type: "string", optional: true },
+      scripts: { type: ["list", "string"], optional: true },
+    },
+  },
+  file: {
+    attributes: {
+      source: { type: "string", optional: true },
+      content: { type: "string", optional: true },
+      destination: { type: "string", required: true },
+    },
+  },
+};
+
 /** Input the validator cannot read: not a synth output, unreadable JSON, no bundled schemas. The CLI exits 2. */
 export class ValidateInputError extends Error {}
 

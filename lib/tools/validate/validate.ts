@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BUILTIN_PROVIDER, bundledSchemas, normalizeSource, SCHEMA_KEY, ValidateInputError } from "./schemas";
+import { BUILTIN_PROVIDER, bundledSchemas, normalizeSource, PROVISIONERS, SCHEMA_KEY, ValidateInputError } from "./schemas";
 import type { ProviderSchemas, SchemaAttribute, SchemaBlock, SchemaBlockType, TypeKind } from "./schemas";
 import { checkValue, stringKind } from "./values";
 
@@ -385,10 +385,31 @@ function checkMeta(ctx: StackContext, kind: TypeKind, body: Record<string, any>,
   }
   if (kind === "resource") {
     for (const { body: p, at } of body.provisioner === undefined ? [] : blocksOf(body.provisioner, "provisioner", "provisioner", r)) {
-      for (const type of isObject(p) ? Object.keys(p) : []) r.warning(`${at}.${type}`, `provisioner "${type}" is not checked: no provisioner schema is bundled`);
+      if (!isObject(p)) continue;
+      for (const [type, v] of Object.entries(p)) for (const b of blocksOf(v, `${at}.${type}`, "provisioner", r)) checkProvisioner(type, b.body, b.at, r);
     }
-    if (body.connection !== undefined) r.warning("connection", `the connection block is not checked: no provisioner schema is bundled`);
+    if (body.connection !== undefined) r.warning("connection", `the connection block is not checked: its arguments depend on the communicator, no schema is bundled`);
   }
+}
+
+// A provisioner block's own meta-arguments (hashicorp/terraform v1.11.4 internal/configs/provisioner.go:
+// provisionerBlockSchema, decodeProvisionerBlock).
+const PROVISIONER_META = new Set(["when", "on_failure", "connection"]);
+
+function checkProvisioner(type: string, body: unknown, at: string, r: Reporter): void {
+  const schema = PROVISIONERS[type];
+  if (!schema) {
+    r.error(at, `unknown provisioner type "${type}": Terraform has local-exec, remote-exec and file${didYouMean(type, Object.keys(PROVISIONERS))}`);
+    return;
+  }
+  if (!isObject(body)) {
+    r.error(at, `a provisioner body must be a JSON object`);
+    return;
+  }
+  if (body.when !== undefined && !["create", "destroy"].includes(body.when)) r.error(`${at}.when`, `"when" must be create or destroy, got ${JSON.stringify(body.when)}`);
+  if (body.on_failure !== undefined && !["continue", "fail"].includes(body.on_failure)) r.error(`${at}.on_failure`, `"on_failure" must be continue or fail, got ${JSON.stringify(body.on_failure)}`);
+  if (body.connection !== undefined) r.warning(`${at}.connection`, `the connection block is not checked: its arguments depend on the communicator, no schema is bundled`);
+  checkBody(body, schema, at, r, PROVISIONER_META);
 }
 
 /** Whether `ref` names a resource or data source declared in the stack (other references are not judged). */
