@@ -203,6 +203,17 @@ describe("planted errors are reported with stack, address and path", () => {
     expect(findings).toHaveLength(2);
   });
 
+  test("names of Object.prototype are unknown names, not schema entries", () => {
+    const findings = plant("platform", (j) => {
+      cluster(j).constructor = "x";
+      j.resource.toString = { t: {} };
+    });
+    expect(where(findings)).toEqual([
+      { severity: "error", stack: "platform", address: clusterAddress(), path: "constructor" },
+      { severity: "error", stack: "platform", address: "toString.t", path: "" },
+    ]);
+  });
+
   test("a pinned provider version other than the bundled schema's", () => {
     const findings = plant("platform", (j) => (j.terraform.required_providers.azurerm.version = "4.50.0"));
     expect(where(findings)).toEqual([{ severity: "error", stack: "platform", address: "terraform.required_providers.azurerm", path: "version" }]);

@@ -52,6 +52,9 @@ const LIFECYCLE: Record<TypeKind, Set<string>> = {
 
 const isObject = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);
 
+/** A schema entry by name, never one of Object.prototype's ("constructor", "__proto__" in the input are unknown names). */
+const own = <T>(map: Record<string, T>, key: string): T | undefined => (Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined);
+
 /** The closest name within an edit distance of 2, as Terraform's "Did you mean" suggestions. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
@@ -130,10 +133,10 @@ function checkBody(body: unknown, block: SchemaBlock, at: string, r: Reporter, s
   const dynamicCounts = new Map<string, number>();
   for (const [name, value] of Object.entries(body)) {
     if (name === "//" || skip.has(name)) continue;
-    const attr = attributes[name];
+    const attr = own(attributes, name);
     if (attr) {
       checkAttribute(name, value, attr, join(at, name), r);
-    } else if (blockTypes[name]) {
+    } else if (own(blockTypes, name)) {
       // Counted with the static ones below.
     } else if (name === "dynamic") {
       for (const [typeName, n] of checkDynamic(value, blockTypes, join(at, "dynamic"), r)) dynamicCounts.set(typeName, n);
@@ -251,7 +254,7 @@ function checkDynamic(value: unknown, blockTypes: Record<string, SchemaBlockType
       continue;
     }
     for (const [typeName, v] of Object.entries(byType)) {
-      const bt = blockTypes[typeName];
+      const bt = own(blockTypes, typeName);
       const tp = `${p}.${typeName}`;
       if (!bt) {
         r.error(tp, `dynamic block of unknown block type "${typeName}"${didYouMean(typeName, Object.keys(blockTypes))}`);
@@ -329,7 +332,7 @@ function schemaFor(ctx: StackContext, kind: TypeKind, type: string, body: Record
       where.error("version", `the stack pins ${local} ${exact} but the bundled schema is of ${provider.version}: findings may be wrong; use the azwi-validate of the library version that pins ${exact}`);
     }
   }
-  const schema = provider[SCHEMA_KEY[kind]][type];
+  const schema = own(provider[SCHEMA_KEY[kind]], type);
   if (!schema) {
     const name = provider.provider.split("/").pop();
     r.error("", `${label} "${type}" does not exist in ${name} ${provider.version}${didYouMean(type, Object.keys(provider[SCHEMA_KEY[kind]]))}`);
@@ -397,7 +400,7 @@ function checkMeta(ctx: StackContext, kind: TypeKind, body: Record<string, any>,
 const PROVISIONER_META = new Set(["when", "on_failure", "connection"]);
 
 function checkProvisioner(type: string, body: unknown, at: string, r: Reporter): void {
-  const schema = PROVISIONERS[type];
+  const schema = own(PROVISIONERS, type);
   if (!schema) {
     r.error(at, `unknown provisioner type "${type}": Terraform has local-exec, remote-exec and file${didYouMean(type, Object.keys(PROVISIONERS))}`);
     return;
@@ -415,10 +418,11 @@ function checkProvisioner(type: string, body: unknown, at: string, r: Reporter):
 /** Whether `ref` names a resource or data source declared in the stack (other references are not judged). */
 function declared(json: Record<string, any>, ref: string): boolean {
   const parts = ref.replace(/\[[^\]]*\]/g, "").split(".");
-  if (parts[0] === "data") return isObject(json.data?.[parts[1]]) && parts[2] in json.data[parts[1]];
-  if (parts[0] === "ephemeral") return isObject(json.ephemeral?.[parts[1]]) && parts[2] in json.ephemeral[parts[1]];
+  const has = (section: unknown, type: string, name: string) => isObject(section) && isObject(own(section, type)) && own(section[type], name) !== undefined;
+  if (parts[0] === "data") return has(json.data, parts[1], parts[2]);
+  if (parts[0] === "ephemeral") return has(json.ephemeral, parts[1], parts[2]);
   if (["module", "var", "local", "count", "each", "path", "terraform", "self"].includes(parts[0]) || parts.length < 2) return true;
-  return isObject(json.resource?.[parts[0]]) && parts[1] in json.resource[parts[0]];
+  return has(json.resource, parts[0], parts[1]);
 }
 
 function checkLifecycle(kind: TypeKind, lc: unknown, at: string, block: SchemaBlock, r: Reporter): void {
@@ -464,8 +468,8 @@ function checkIgnorePath(value: unknown, at: string, block: SchemaBlock, r: Repo
   for (const step of steps) {
     if (step.startsWith("[")) continue;
     if (!current) return; // Inside an attribute value: keys are not in the schema.
-    const attr: SchemaAttribute | undefined = current.attributes?.[step];
-    const bt: SchemaBlockType | undefined = current.block_types?.[step];
+    const attr: SchemaAttribute | undefined = own(current.attributes ?? {}, step);
+    const bt: SchemaBlockType | undefined = own(current.block_types ?? {}, step);
     if (attr) {
       if (current === block && attr.computed && !attr.optional && !attr.required) {
         r.warning(at, `ignore_changes lists "${step}", which the provider alone decides: it has no effect, remove it`);

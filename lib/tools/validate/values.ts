@@ -135,12 +135,12 @@ function check(value: unknown, type: CtyType, at: string, out: ValueProblem[]): 
       const attrs = arg as Record<string, CtyType>;
       const optional = new Set((optionals as string[] | undefined) ?? []);
       for (const [k, t] of Object.entries(attrs)) {
-        if (k in value) check(value[k], t, `${at}.${k}`, out);
+        if (Object.prototype.hasOwnProperty.call(value, k)) check(value[k], t, `${at}.${k}`, out);
         else if (!optional.has(k)) out.push({ path: at, severity: "error", message: `inappropriate value: attribute "${k}" is required` });
       }
       // cty drops attributes the target object type does not have (conversion_object.go): no error, the value is lost.
       for (const k of Object.keys(value)) {
-        if (!(k in attrs)) out.push({ path: `${at}.${k}`, severity: "warning", message: `ignored: ${typeName(type)} has no attribute "${k}", Terraform drops it` });
+        if (!Object.prototype.hasOwnProperty.call(attrs, k)) out.push({ path: `${at}.${k}`, severity: "warning", message: `ignored: ${typeName(type)} has no attribute "${k}", Terraform drops it` });
       }
       return;
     }
