@@ -203,6 +203,17 @@ describe("planted errors are reported with stack, address and path", () => {
     expect(findings).toHaveLength(2);
   });
 
+  test("an unknown top-level key", () => {
+    const findings = plant("platform", (j) => (j.resources = {}));
+    expect(where(findings)).toEqual([{ severity: "error", stack: "platform", address: "resources", path: "" }]);
+    expect(findings[0].message).toMatch(/did you mean "resource"/);
+  });
+
+  test("a version range for a bundled provider is a warning: the bundled version is assumed", () => {
+    const findings = plant("platform", (j) => (j.terraform.required_providers.azurerm.version = "~> 4.0"));
+    expect(findings.map((f) => [f.severity, f.address, f.path])).toEqual([["warning", "terraform.required_providers.azurerm", "version"]]);
+  });
+
   test("names of Object.prototype are unknown names, not schema entries", () => {
     const findings = plant("platform", (j) => {
       cluster(j).constructor = "x";
@@ -212,6 +223,11 @@ describe("planted errors are reported with stack, address and path", () => {
       { severity: "error", stack: "platform", address: clusterAddress(), path: "constructor" },
       { severity: "error", stack: "platform", address: "toString.t", path: "" },
     ]);
+  });
+
+  test("an ephemeral resource: missing required argument", () => {
+    const findings = plant("platform", (j) => (j.ephemeral = { azurerm_key_vault_secret: { db: { name: "db-password" } } }));
+    expect(where(findings)).toEqual([{ severity: "error", stack: "platform", address: "ephemeral.azurerm_key_vault_secret.db", path: "key_vault_id" }]);
   });
 
   test("a pinned provider version other than the bundled schema's", () => {
@@ -251,6 +267,21 @@ describe("meta-arguments", () => {
     const findings = plant("workload", (j) => pod(j).lifecycle.ignore_changes.push("metadata[0].labelz"));
     expect(where(findings)).toEqual([{ severity: "error", stack: "workload", address: podAddress(), path: "lifecycle.ignore_changes[1]" }]);
     expect(findings[0].message).toMatch(/no "labelz" there \(did you mean "labels"\?\)/);
+  });
+
+  test("ignore_changes naming a computed-only attribute is a warning (it has no effect)", () => {
+    const findings = plant("platform", (j) => (cluster(j).lifecycle = { ignore_changes: ["oidc_issuer_url"] }));
+    expect(findings.map((f) => [f.severity, f.path])).toEqual([["warning", "lifecycle.ignore_changes[0]"]]);
+  });
+
+  test("a precondition needs condition and error_message", () => {
+    const findings = plant("platform", (j) => (cluster(j).lifecycle = { precondition: [{ condition: "${true}" }] }));
+    expect(where(findings)).toEqual([{ severity: "error", stack: "platform", address: clusterAddress(), path: "lifecycle.precondition[0].error_message" }]);
+  });
+
+  test("depends_on entries are bare references, not interpolations", () => {
+    const findings = plant("workload", (j) => (pod(j).depends_on = ["${time_sleep.x.id}"]));
+    expect(where(findings)).toEqual([{ severity: "error", stack: "workload", address: podAddress(), path: "depends_on[0]" }]);
   });
 
   test("provider naming something that is not a provider configuration", () => {
@@ -348,9 +379,11 @@ describe("nesting modes and types the bundled providers do not use", () => {
     expect(check({ options: [{ debug: true }, { debug: false }] })).toEqual(["options"]);
   });
 
-  test("object types need their non-optional attributes", () => {
+  test("object types need their non-optional attributes; an attribute they do not have is a warning (Terraform drops it)", () => {
     expect(check({ settings: { size: 1 } })).toEqual([]);
     expect(check({ settings: { tier: "x" } })).toEqual(["settings"]);
+    const extra = validateStack("s", { resource: { example_thing: { t: { settings: { size: 1, colour: "red" } } } } }, schemas).findings;
+    expect(extra.map((f) => [f.severity, f.path])).toEqual([["warning", "settings.colour"]]);
   });
 
   test("nested attributes: required inner attributes and max_items", () => {
