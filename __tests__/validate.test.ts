@@ -214,6 +214,14 @@ describe("planted errors are reported with stack, address and path", () => {
     expect(findings.map((f) => [f.severity, f.address, f.path])).toEqual([["warning", "terraform.required_providers.azurerm", "version"]]);
   });
 
+  test("labels may be given as arrays of objects, as Terraform's JSON syntax allows; an address given twice is an error", () => {
+    expect(plant("platform", (j) => (j.resource = [j.resource]))).toEqual([]);
+    const twice = plant("platform", (j) => (j.resource.azurerm_resource_group = [j.resource.azurerm_resource_group, j.resource.azurerm_resource_group]));
+    const rg = only(app.stacks.platform, "azurerm_resource_group").name;
+    expect(where(twice)).toEqual([{ severity: "error", stack: "platform", address: `azurerm_resource_group.${rg}`, path: "" }]);
+    expect(where(plant("platform", (j) => (j.data = "x")))).toEqual([{ severity: "error", stack: "platform", address: "data", path: "" }]);
+  });
+
   test("names of Object.prototype are unknown names, not schema entries", () => {
     const findings = plant("platform", (j) => {
       cluster(j).constructor = "x";

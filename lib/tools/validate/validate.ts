@@ -280,13 +280,14 @@ function checkDynamic(value: unknown, blockTypes: Record<string, SchemaBlockType
 
 interface StackContext {
   readonly stack: string;
-  readonly json: Record<string, any>;
   readonly findings: Finding[];
   readonly notChecked: string[];
   readonly byProvider: Map<string, ProviderSchemas>;
   /** Local provider name → source address and version constraint from terraform.required_providers. */
   readonly required: Map<string, { source: string; version?: string }>;
   readonly versionChecked: Set<string>;
+  /** The addresses the stack declares: type.name, data.type.name, ephemeral.type.name. */
+  readonly declared: Set<string>;
   checked: number;
 }
 
@@ -380,7 +381,7 @@ function checkMeta(ctx: StackContext, kind: TypeKind, body: Record<string, any>,
       body.depends_on.forEach((ref: unknown, i: number) => {
         const p = `depends_on[${i}]`;
         if (typeof ref !== "string" || !REFERENCE.test(ref)) r.error(p, `${JSON.stringify(ref)} is not a reference: write the address bare, e.g. "azurerm_resource_group.main"`);
-        else if (!declared(ctx.json, ref)) r.error(p, `reference to undeclared ${ref.split(".")[0] === "data" ? "data source" : "resource"} "${ref}" in this stack`);
+        else if (!declared(ctx, ref)) r.error(p, `reference to undeclared ${ref.split(".")[0] === "data" ? "data source" : "resource"} "${ref}" in this stack`);
       });
   }
   if (body.lifecycle !== undefined) {
@@ -416,13 +417,11 @@ function checkProvisioner(type: string, body: unknown, at: string, r: Reporter):
 }
 
 /** Whether `ref` names a resource or data source declared in the stack (other references are not judged). */
-function declared(json: Record<string, any>, ref: string): boolean {
+function declared(ctx: StackContext, ref: string): boolean {
   const parts = ref.replace(/\[[^\]]*\]/g, "").split(".");
-  const has = (section: unknown, type: string, name: string) => isObject(section) && isObject(own(section, type)) && own(section[type], name) !== undefined;
-  if (parts[0] === "data") return has(json.data, parts[1], parts[2]);
-  if (parts[0] === "ephemeral") return has(json.ephemeral, parts[1], parts[2]);
+  if (parts[0] === "data" || parts[0] === "ephemeral") return ctx.declared.has(parts.slice(0, 3).join("."));
   if (["module", "var", "local", "count", "each", "path", "terraform", "self"].includes(parts[0]) || parts.length < 2) return true;
-  return has(json.resource, parts[0], parts[1]);
+  return ctx.declared.has(parts.slice(0, 2).join("."));
 }
 
 function checkLifecycle(kind: TypeKind, lc: unknown, at: string, block: SchemaBlock, r: Reporter): void {
@@ -485,6 +484,15 @@ function checkIgnorePath(value: unknown, at: string, block: SchemaBlock, r: Repo
   }
 }
 
+/** The [label, value] pairs of a labelled level: an object, an array of objects, or null (none). */
+function labelled(value: unknown, address: string, what: string, stack: string, findings: Finding[]): Array<[string, unknown]> {
+  if (value === null) return [];
+  if (isObject(value)) return Object.entries(value);
+  if (Array.isArray(value) && value.every(isObject)) return value.flatMap((v) => Object.entries(v));
+  new Reporter(findings, stack, address, undefined).error("", `${what} must be a JSON object keyed by label (or an array of such objects)`);
+  return [];
+}
+
 /**
  * Validates one stack's Terraform JSON (cdk.tf.json) against the schemas.
  *
@@ -496,37 +504,40 @@ export function validateStack(stack: string, json: unknown, schemas: readonly Pr
   if (!isObject(json)) throw new ValidateInputError(`stack ${stack}: the Terraform JSON is not an object`);
   const ctx: StackContext = {
     stack,
-    json,
     findings: [],
     notChecked: [],
     byProvider: new Map(schemas.map((s) => [s.provider, s])),
     required: requiredProviders(json),
     versionChecked: new Set(),
+    declared: new Set(),
     checked: 0,
   };
   for (const key of Object.keys(json)) {
     if (!TOP_LEVEL.has(key)) new Reporter(ctx.findings, stack, key, undefined).error("", `unknown top-level block type "${key}"${didYouMean(key, TOP_LEVEL)}`);
   }
+  // Every address first: depends_on may name a block declared after it.
+  const blocks: Array<{ kind: TypeKind; type: string; name: string; bodies: unknown[] }> = [];
   for (const kind of ["resource", "data", "ephemeral"] as const) {
-    const section = json[kind];
-    if (section === undefined) continue;
-    if (!isObject(section)) {
-      new Reporter(ctx.findings, stack, kind, undefined).error("", `"${kind}" must be a JSON object keyed by type`);
-      continue;
-    }
-    for (const [type, byName] of Object.entries(section)) {
-      if (!isObject(byName)) {
-        new Reporter(ctx.findings, stack, `${kind === "resource" ? "" : `${kind}.`}${type}`, undefined).error("", `must be a JSON object keyed by name`);
-        continue;
-      }
-      for (const [name, body] of Object.entries(byName)) {
-        const bodies = Array.isArray(body) ? body : [body];
-        if (bodies.length > 1) {
-          new Reporter(ctx.findings, stack, `${kind === "resource" ? "" : `${kind}.`}${type}.${name}`, undefined).error("", `declared ${bodies.length} times: an address must be unique`);
-        }
-        bodies.forEach((b) => checkTypedBlock(ctx, kind, type, name, b, `${kind}.${type}.${name}`));
+    if (json[kind] === undefined) continue;
+    const prefix = kind === "resource" ? "" : `${kind}.`;
+    // Block labels in Terraform's JSON syntax: an object keyed by label, or an array of such objects
+    // (hashicorp/hcl json/structure.go, collectDeepAttrs).
+    const byAddress = new Map<string, { kind: TypeKind; type: string; name: string; bodies: unknown[] }>();
+    for (const [type, byName] of labelled(json[kind], kind, `"${kind}"`, stack, ctx.findings)) {
+      for (const [name, body] of labelled(byName, `${prefix}${type}`, `${prefix}${type}`, stack, ctx.findings)) {
+        const address = `${prefix}${type}.${name}`;
+        const entry = byAddress.get(address) ?? { kind, type, name, bodies: [] };
+        entry.bodies.push(...(Array.isArray(body) ? body : [body]));
+        byAddress.set(address, entry);
+        ctx.declared.add(address);
       }
     }
+    blocks.push(...byAddress.values());
+  }
+  for (const { kind, type, name, bodies } of blocks) {
+    const address = `${kind === "resource" ? "" : `${kind}.`}${type}.${name}`;
+    if (bodies.length > 1) new Reporter(ctx.findings, stack, address, undefined).error("", `declared ${bodies.length} times: an address must be unique`);
+    for (const b of bodies) checkTypedBlock(ctx, kind, type, name, b, `${kind}.${type}.${name}`);
   }
   for (const [name, body] of isObject(json.check) ? Object.entries(json.check) : []) {
     for (const c of Array.isArray(body) ? body : [body]) {
