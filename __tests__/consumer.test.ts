@@ -82,9 +82,11 @@ beforeAll(() => {
 }, 120_000);
 
 describe("the packed package in another project", () => {
-  test("ships the compiled library, its declarations and the README, nothing else", () => {
-    expect(packedFiles).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tools/review/cli.js"]));
-    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|dist\/.*\.(js|d\.ts))$/.test(f));
+  test("ships the compiled library, its declarations, the provider schemas and the README, nothing else", () => {
+    expect(packedFiles).toEqual(
+      expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tools/review/cli.js", "dist/tools/validate/cli.js", "schemas/providers/azurerm-4.55.0.json.gz"]),
+    );
+    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz)$/.test(f));
     expect(unexpected).toEqual([]);
     expect(packedFiles.some((f) => /__tests__|bench\/|examples\/|\.test\./.test(f))).toBe(false);
   });
@@ -138,8 +140,27 @@ describe("the packed package in another project", () => {
     expect(result.stdout).toMatch(/system:serviceaccount:payments:payments-api/);
   });
 
-  test("npx azwi-review --help and npx azwi-manifests --help print their usage", () => {
-    for (const bin of ["azwi-review", "azwi-manifests"]) {
+  test("npx azwi-validate passes the consumer's synth output, its own resources included", () => {
+    const result = spawnSync(path.join(consumer, "node_modules", ".bin", "azwi-validate"), [path.join(consumer, "cdktf.out")], { cwd: consumer, encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/^validate: 0 errors, 0 warnings in 1 stack \(\d+ blocks checked against .*azurerm 4\.55\.0/m);
+    expect(result.status).toBe(0);
+  });
+
+  test("npx azwi-validate fails a consumer's stack with a misspelled attribute, naming the stack, address and attribute", () => {
+    const typo = readmeMain()
+      .replace('import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";', (s) => `${s}\nimport { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";`)
+      .replace("    api.addPod(", `    new ResourceGroup(this, "extra", { name: "payments-extra", location: "eastus" }).addOverride("tagz", { team: "payments" });\n    api.addPod(`);
+    const out = path.join(consumer, "cdktf.typo.out");
+    const synth = run(writeApp("typo.js", typo), [], { CDKTF_OUTDIR: out });
+    expect(synth.status).toBe(0);
+    const result = spawnSync(path.join(consumer, "node_modules", ".bin", "azwi-validate"), [out], { cwd: consumer, encoding: "utf8" });
+    expect(result.stdout).toMatch(/^error: payments: azurerm_resource_group\.extra tagz: unknown argument or block "tagz".*\(did you mean "tags"\?\)/m);
+    expect(result.status).toBe(1);
+  });
+
+  test("npx azwi-review --help, npx azwi-manifests --help and npx azwi-validate --help print their usage", () => {
+    for (const bin of ["azwi-review", "azwi-manifests", "azwi-validate"]) {
       const result = spawnSync(path.join(consumer, "node_modules", ".bin", bin), ["--help"], { encoding: "utf8" });
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^usage: ${bin} `));

@@ -5,6 +5,7 @@ import { App } from "cdktf";
 import { checkApp } from "../lib/guardrails/check-app";
 import { buildConfiguredApp, ConfigError, EnvironmentError } from "../stacks";
 import { sharedPerTest } from "./support/helpers";
+import { expectValidSynthOutput } from "./support/schema-validation";
 
 const root = path.join(__dirname, "..");
 const examples = path.join(root, "examples", "environments");
@@ -22,6 +23,7 @@ function synthWith(settings: Record<string, string>): Synthesized {
   buildConfiguredApp(app, (name) => settings[name]);
   checkApp(app);
   app.synth();
+  expectValidSynthOutput(outdir);
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: Record<string, any> = {};
   for (const [name, s] of Object.entries<any>(manifest.stacks)) {

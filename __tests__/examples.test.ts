@@ -8,6 +8,7 @@ import { AcrPinnedVersionExample } from "../examples/acr-pinned-version";
 import { AppRegistrationExample } from "../examples/app-registration";
 import { GitOpsExample } from "../examples/gitops";
 import { all, only } from "./support/helpers";
+import { expectValidSynthOutput } from "./support/schema-validation";
 
 /** Synthesizes example stacks the way main.ts does (checks, then synth) and returns each stack's JSON. */
 function synthStacks(make: (app: App) => TerraformStack[]): { stacks: Record<string, any>; outdir: string } {
@@ -17,6 +18,7 @@ function synthStacks(make: (app: App) => TerraformStack[]): { stacks: Record<str
   for (const stack of made) Aspects.of(stack).add(new WorkloadIdentityChecks());
   checkApp(app);
   app.synth();
+  expectValidSynthOutput(outdir);
   const stacks: Record<string, any> = {};
   for (const stack of made) {
     stacks[stack.node.id] = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack.node.id, "cdk.tf.json"), "utf8"));

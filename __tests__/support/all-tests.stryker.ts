@@ -6,12 +6,14 @@
 // would then be "static" for Stryker (run against all tests, ~30 s each), and they test the review
 // tool, not the constructs. The environments tests are left out too: they test stacks/environments
 // (not mutated), and under Stryker each of them synthesizes two environments again (sharedPerTest),
-// about 20 s for every mutant they cover. Construct code that other tests share goes through sharedPerTest.
+// about 20 s for every mutant they cover. The validator's tests (validate.test.ts) are left out like the
+// review tool's: they synthesize the default app once for all of them and test the tool, not the constructs.
+// Construct code that other tests share goes through sharedPerTest.
 import * as fs from "fs";
 import * as path from "path";
 
 const dir = path.join(__dirname, "..");
-const skipped = /^(consumer|workflows|architecture|review.*|environments.*)\.test\.ts$/;
+const skipped = /^(consumer|workflows|architecture|review.*|environments.*|validate)\.test\.ts$/;
 for (const file of fs.readdirSync(dir).sort()) {
   if (file.endsWith(".test.ts") && !skipped.test(file)) {
     require(path.join(dir, file));

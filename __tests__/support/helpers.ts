@@ -5,6 +5,7 @@ import { App, DefaultTokenResolver, StringConcat, TerraformStack, Testing, Token
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { AppConfig, buildApp, loadConfig } from "../../stacks";
+import { expectValidStack, expectValidSynthOutput } from "./schema-validation";
 
 /** A stack with the azurerm and kubernetes providers, as a user's own stack would have. */
 export function newStack(id = "test"): TerraformStack {
@@ -15,9 +16,11 @@ export function newStack(id = "test"): TerraformStack {
   return stack;
 }
 
-/** Synthesizes one stack with validations on and parses it. */
+/** Synthesizes one stack with validations on, checks it against the provider schemas and parses it. */
 export function synth(stack: TerraformStack): any {
-  return JSON.parse(Testing.synth(stack, true));
+  const json = JSON.parse(Testing.synth(stack, true));
+  expectValidStack(stack.node.id, json);
+  return json;
 }
 
 /** Every resource (or data source with kind "data") of a type: [{ name, body }]. */
@@ -37,12 +40,13 @@ export function defaultConfig(env: Record<string, string> = {}): AppConfig {
   return loadConfig((name) => env[name]);
 }
 
-/** Synthesizes the whole app (all stacks, cross-stack wiring) into a temp dir. */
+/** Synthesizes the whole app (all stacks, cross-stack wiring) into a temp dir, checked against the provider schemas. */
 export function synthApp(env: Record<string, string> = {}): { outdir: string; stacks: Record<string, any> } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-app-"));
   const app = new App({ outdir });
   buildApp(app, defaultConfig(env));
   app.synth();
+  expectValidSynthOutput(outdir);
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
   const stacks: Record<string, any> = {};
   for (const [name, stack] of Object.entries<any>(manifest.stacks)) {
