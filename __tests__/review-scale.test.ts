@@ -40,7 +40,7 @@ describe("a base and a head of 1000 workloads in 20 namespaces (the head adds on
   });
 
   test("leads with a summary line of counts", () => {
-    expect(comment().split("\n")[2]).toBe("**Changes:** 1 chain added, 0 removed, 2 changed; ⚠️ 6 security-relevant changes; 1001 chains in all.");
+    expect(comment().split("\n")[2]).toBe("**Changes:** 1 chain added, 0 removed, 2 changed; ⚠️ 7 security-relevant changes; 1001 chains in all.");
   });
 
   test("flags the widened grant ⚠️ on its own line", () => {
@@ -49,7 +49,7 @@ describe("a base and a head of 1000 workloads in 20 namespaces (the head adds on
 
   test("shows the added workload", () => {
     expect(comment()).toMatch(/^- ⚠️ \*\*new subject\*\*: id-team-0-app-1000 now trusts `system:serviceaccount:team-0:app-1000`/m);
-    expect(comment()).toMatch(/^- ⚠️ \*\*new workload\*\*: pod team-0\/app-1000 runs as team-0\/app-1000 with workload identity$/m);
+    expect(comment()).toMatch(/^- ⚠️ \*\*new workload\*\*: pod team-0\/app-1000 runs as federated service account team-0\/app-1000 with workload identity$/m);
   });
 
   test("shows the renamed service account and the credential it replaces", () => {

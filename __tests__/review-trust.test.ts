@@ -150,13 +150,20 @@ describe("modelled changes say what they mean", () => {
     expect(changes[0].text).toContain("`kubernetes_role_binding_v1.b` in stack workload added – the review does not model this: check it");
   });
 
-  test("ignores what is not identity-relevant: tags and a pod's image", () => {
+  test("ignores tags on an identity (an inert attribute)", () => {
     const head = edited(base, "workload", (json) => {
       one(json.resource.azurerm_user_assigned_identity).tags = { team: "x" };
-      one(json.resource.kubernetes_pod_v1).spec.container[0].image = "nginx:2";
     });
     expect(diffModels(baseModel, model(head))).toEqual([]);
   });
+
+  test("flags a new image of a pod that runs as a federated service account (what runs as the identity changed)", () => {
+    const head = edited(base, "workload", (json) => {
+      one(json.resource.kubernetes_pod_v1).spec.container[0].image = "nginx:2";
+    });
+    expect(diffModels(baseModel, model(head))).toContainEqual(expect.objectContaining({ security: true }));
+  });
+
 });
 
 describe("malformed input exits 2 with a message naming the file", () => {

@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { CLIENT_ID_ANNOTATION, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../../core/constants";
-import { rawResources } from "./relevance";
+import { manifestKey, rawResources } from "./relevance";
 import { Resolver } from "./resolve";
 import { accessPolicyRole, roleFromDefinitionId } from "./roles";
 import type { Chain, Credential, Grant, Identity, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, SynthOutput, Workload } from "./types";
@@ -312,7 +312,7 @@ export function buildModel(out: SynthOutput): Model {
       manifestGuard(file, () => {
         const clientId = fromOutput(s.name, object.metadata?.annotations?.[CLIENT_ID_ANNOTATION]);
         serviceAccounts.push({
-          key: `${s.name}/manifest:${path.basename(file)}`,
+          key: manifestKey(s.name, object),
           namespace: str(object.metadata?.namespace ?? "default"),
           name: str(object.metadata?.name),
           clientIdentity: clientIdentityOf(s.name, clientId),
@@ -329,7 +329,7 @@ export function buildModel(out: SynthOutput): Model {
           object.kind === "Pod" ? object : object.kind === "CronJob" ? object.spec?.jobTemplate?.spec?.template : object.spec?.template;
         if (!template || !["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"].includes(object.kind)) return;
         workloads.push({
-          key: `${s.name}/manifest:${path.basename(file)}`,
+          key: manifestKey(s.name, object),
           kind: `${String(object.kind).toLowerCase()} (manifest)`,
           namespace: str(object.metadata?.namespace ?? "default"),
           name: str(object.metadata?.name),

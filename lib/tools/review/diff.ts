@@ -5,7 +5,9 @@
  * as an unmodelled change, so a change the model does not understand is never summarised as
  * "no change" (fail safe).
  */
-import { Chain, Credential, Grant, Model, ScopeLevel, WORKLOAD_RUNTIME_PATH, pushTo } from "./model";
+import { Chain, Credential, Grant, Model, ScopeLevel, pushTo } from "./model";
+import { ALWAYS_REPORTED_PATH, inertReason, RawEntry } from "./relevance";
+import { isObject } from "./util";
 import { code, Markdown, md } from "./escape";
 import { roleRank } from "./rank";
 
@@ -200,7 +202,8 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     const before = baseSas.get(s.key);
     const creds = credsOfWorkload(head, s.namespace, s.name);
     if (!before) {
-      add(false, "new service account", md`${`${s.namespace}/${s.name}`}${s.clientIdentity ? md` annotated for ${s.clientIdentity.label}` : md``}`, [{ entry: s.key }], creds);
+      // A service account is the trust boundary: whatever runs as it gets its identity's tokens.
+      add(true, "new service account", md`${`${s.namespace}/${s.name}`}${s.clientIdentity ? md` annotated for ${s.clientIdentity.label}` : md``}${creds.length ? md` – trusted by ${creds.length} federated credential${creds.length === 1 ? "" : "s"}` : md``}`, [{ entry: s.key }], creds);
       continue;
     }
     const manifest = s.key.includes("/manifest:");
@@ -226,7 +229,8 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     const before = baseWorkloads.get(w.key);
     const creds = credsOfWorkload(head, w.namespace, w.serviceAccount);
     if (!before) {
-      add(w.labelled, "new workload", md`${podText(w)} runs as ${`${w.namespace}/${w.serviceAccount}`}${w.labelled ? " with workload identity" : ""}`, [{ entry: w.key }], creds);
+      // Every new pod-bearing object is ⚠️: one running as a federated service account is a principal of its identity, labelled or not.
+      add(true, "new workload", md`${podText(w)} runs as ${creds.length ? md`federated service account ` : md``}${`${w.namespace}/${w.serviceAccount}`}${creds.length ? (w.labelled ? md` with workload identity` : md` without the azure.workload.identity/use label: the webhook injects no token, but the pod can request one for its service account and exchange it`) : md``}`, [{ entry: w.key }], creds);
       continue;
     }
     const manifest = w.key.includes("/manifest:");
@@ -241,8 +245,8 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
   for (const w of base.workloads) if (!headWorkloads.has(w.key)) add(false, "workload removed", podText(w), [{ entry: w.key }], credsOfWorkload(base, w.namespace, w.serviceAccount));
 
   // Propagation waits: pods wait for new credentials and grants to take effect.
-  const baseRaw = base.raw ?? new Map<string, unknown>();
-  const headRaw = head.raw ?? new Map<string, unknown>();
+  const baseRaw = base.raw ?? new Map<string, RawEntry>();
+  const headRaw = head.raw ?? new Map<string, RawEntry>();
   const isWait = (k: string) => /\/time_sleep\.[^/]*$/.test(k);
   for (const [k, v] of headRaw) {
     if (!isWait(k)) continue;
@@ -258,26 +262,32 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
   for (const k of headRaw.keys()) if (isSecret(k) && !baseRaw.has(k)) add(false, "new secret", md`${k}`, [{ entry: k }]);
   for (const k of baseRaw.keys()) if (isSecret(k) && !headRaw.has(k)) add(false, "secret removed", md`${k}`, [{ entry: k }]);
 
-  // Fail safe: every other difference in an identity-relevant block.
+  // Fail closed: every other difference in a block that is not inert (relevance.ts).
+  const tagsMatter = [...base.grants, ...head.grants].some((g) => /tags/i.test(g.condition ?? ""));
   const claimsByEntry = new Map<string, Claim[]>();
   for (const c of changes) for (const claim of c.claims) pushTo(claimsByEntry, claim.entry, claim);
   for (const entry of new Set([...baseRaw.keys(), ...headRaw.keys()])) {
     const [b, h] = [baseRaw.get(entry), headRaw.get(entry)];
     if (b !== undefined && h !== undefined && JSON.stringify(b) === JSON.stringify(h)) continue;
+    const type = (h ?? b)!.type;
+    const what = describeEntry(entry, type);
+    // Provisioners, connections and dynamic blocks: reported whatever a modelled change claims.
+    const always = changedPaths(isObject(b?.body) ? b!.body : {}, isObject(h?.body) ? h!.body : {}).filter((p) => ALWAYS_REPORTED_PATH.test(p));
+    if (always.length) {
+      const attrs = [...new Set(always.map((p) => p.split(/[.[]/)[0]))];
+      add(true, attrs.some((a) => a === "provisioner" || a === "connection") ? "provisioner" : "dynamic block", md`${what.label}: ${joinCodes(attrs)} ${b === undefined ? "added" : h === undefined ? "removed" : "changed"} – ${ALWAYS_NOTE}`, []);
+    }
     const claims = claimsByEntry.get(entry) ?? [];
-    const what = describeEntry(entry);
     if (b === undefined || h === undefined) {
       if (claims.length) continue;
-      add(true, "unmodelled change", md`${what.label} ${b === undefined ? "added" : "removed"}${new Markdown(what.note)}`, []);
+      add(true, what.kind, md`${what.label} ${b === undefined ? "added" : "removed"}${new Markdown(what.note)}`, []);
       continue;
     }
     if (claims.some((c) => !c.paths)) continue;
-    const isWorkload = /\/kubernetes_(pod|deployment|stateful_set|daemonset|daemon_set|job|cron_job|replication_controller|replica_set)(_v1)?\./.test(entry);
-    const changed = changedPaths(b, h).filter((p) => !claims.some((c) => c.paths!.test(p)) && !(isWorkload && WORKLOAD_RUNTIME_PATH.test(p)));
+    const changed = changedPaths(b.body, h.body).filter((p) => !ALWAYS_REPORTED_PATH.test(p) && !claims.some((c) => c.paths!.test(p)) && inertReason(type, p, tagsMatter) === undefined);
     if (changed.length === 0) continue;
-    const attrs = [...new Set(changed.map((p) => p.split(/[.[]/)[0]))];
-    const shown = new Markdown(attrs.slice(0, 6).map((a) => md`${code(a)}`.value).join(", "));
-    add(true, "unmodelled change", md`${what.label} changed: ${shown}${attrs.length > 6 ? ` and ${attrs.length - 6} more` : ""}${new Markdown(what.note)}`, []);
+    const attrs = [...new Set(changed.map((p) => p.split(/[.[]/)[0] || "(value)"))];
+    add(true, what.kind, md`${what.label} changed: ${joinCodes(attrs.slice(0, 6))}${attrs.length > 6 ? ` and ${attrs.length - 6} more` : ""}${new Markdown(what.note)}`, []);
   }
 
   const changedCredentials = new Set(changes.flatMap((c) => c.credentials));
@@ -286,12 +296,28 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
   return { changes: ordered.map(({ security, kind, text }) => ({ security, kind, text })), changedCredentials };
 }
 
-/** `stack/type.name` in words, with a note for blocks the review cannot see into. */
-function describeEntry(entry: string): { label: Markdown; note: string } {
+const ALWAYS_NOTE = "a provisioner or connection runs commands at apply with the deployer's credentials, and a dynamic block generates blocks the review cannot see: check it";
+
+const joinCodes = (xs: string[]) => new Markdown(xs.map((a) => md`${code(a)}`.value).join(", "));
+
+/** What a block is, in words: its kind of change, its label and a note on what to check. */
+function describeEntry(entry: string, type: string): { kind: string; label: Markdown; note: string } {
   const slash = entry.indexOf("/");
   const [stack, address] = [entry.slice(0, slash), entry.slice(slash + 1)];
-  const note = address.startsWith("module.") ? " – the review cannot see a module's resources: check what it creates and grants" : " – the review does not model this: check it";
-  return { label: md`${code(address)} in stack ${stack}`, note };
+  const label = md`${code(address)} in stack ${stack}`;
+  const note = (kind: string, text: string) => ({ kind, label, note: ` – ${text}` });
+  if (type === "module") return note("unmodelled change", "the review cannot see a module's resources: check what it creates and grants");
+  if (type === "provider") return note("provider configuration changed", "a provider's subscription, tenant, credentials or alias decide where every resource that uses it is applied: check it");
+  if (type === "terraform.backend" || type === "terraform.cloud") return note("state backend changed", "where this stack's state lives, and what other stacks read through terraform_remote_state: check it");
+  if (type === "terraform.required_providers") return note("provider requirement changed", "a provider's source or version decides the code that applies this stack: check it");
+  if (type.startsWith("terraform")) return note("terraform settings changed", "Terraform's own settings for this stack: check them");
+  if (type === "variable") return note("variable changed", "a variable's default feeds whatever uses it: check it");
+  if (type === "local") return note("local value changed", "a local value feeds whatever uses it: check it");
+  if (type === "output") return note("output changed", "an output feeds the stacks that read it through terraform_remote_state: check it");
+  if (type === "import" || type === "moved" || type === "removed") return note(`${type} block changed`, `an ${type} block changes which real objects Terraform manages: check it`);
+  if (type === "data.external" || type === "data.http") return note("unmodelled change", "this data source runs or fetches at plan, on the machine that plans: check it");
+  if (type.startsWith("ephemeral.")) return note("unmodelled change", "an ephemeral resource opens or reads something at plan and apply: check it");
+  return note("unmodelled change", "the review does not model this: check it");
 }
 
 /** The attribute paths (`a.b[0].c`) whose values differ between two JSON values. */

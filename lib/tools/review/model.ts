@@ -8,6 +8,7 @@ export { loadSynthOutput } from "./load";
 export { buildModel, workloadOf } from "./build";
 export { Resolver, stableJson } from "./resolve";
 export { BUILT_IN_ROLES, roleFromDefinitionId } from "./roles";
-export { WORKLOAD_RUNTIME_PATH } from "./relevance";
+export { INERT_ATTRIBUTES, INERT_DATA_TYPES, INERT_PATHS, INERT_RESOURCE_TYPES } from "./relevance";
 export { pushTo, ReviewInputError } from "./util";
+export { inertReason } from "./relevance";
 export type { Annotation, Chain, Credential, Grant, Identity, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, StackDoc, SynthOutput, Workload } from "./types";

@@ -1,58 +1,163 @@
-/** What the fail-safe diff compares: every block of the synth output, by address. */
-import * as path from "path";
+/**
+ * What the fail-safe diff compares. Deny by default: every block of every stack (resources, data
+ * sources, modules, the top-level `terraform`, `provider`, `locals`, `variable`, `output`,
+ * `ephemeral`, `check`, `import`, `moved` and `removed` blocks, any other top-level key) and every
+ * Kubernetes object found next to a stack is compared. A difference is silent only when it is on
+ * the reviewed inert lists below (one place, a reason per entry) or a modelled change explains it;
+ * everything else is at least a ⚠️ unmodelled change. docs/review.md lists these entries.
+ */
 import type { SynthOutput } from "./types";
 import { isObject } from "./util";
 
 /**
- * Resource and data source types that decide who acts as whom or who can read what: role
- * assignments and definitions, Key Vaults and their access policies, identities and federated
- * credentials, every Entra (azuread) type (groups and members, applications, service principals,
- * their credentials), Kubernetes service accounts, workloads and RBAC, manifests, propagation
- * waits, and the cluster's identity settings.
+ * Resource types whose changes never decide who acts as whom or who can read what. Nothing else
+ * may be added here without a reason a reviewer can check. A provisioner, a `connection` or a
+ * `dynamic` block makes any resource relevant again (see {@link ALWAYS_REPORTED_PATH}).
  */
-const RELEVANT_TYPE =
-  /^(azurerm_(role_assignment|role_definition|pim_\w+|key_vault|key_vault_access_policy|key_vault_secret|user_assigned_identity|federated_identity_credential|kubernetes_cluster)|azuread_\w+|kubernetes_(service_account|pod|deployment|stateful_set|daemonset|daemon_set|job|cron_job|replication_controller|replica_set|manifest|role|role_binding|cluster_role|cluster_role_binding|secret)(_v1|_v2)?|time_sleep)$/;
+export const INERT_RESOURCE_TYPES: Readonly<Record<string, string>> = {
+  azurerm_resource_group:
+    "a container: who can act in it is decided by role assignments, which are reviewed, and a scope that references it is described by its name",
+  random_string: "generates a value kept in state; where the value is used (a name, a secret) is reviewed there",
+  random_id: "generates a value kept in state; where the value is used is reviewed there",
+  random_pet: "generates a name kept in state; where the name is used is reviewed there",
+  random_integer: "generates a number kept in state; where it is used is reviewed there",
+  random_uuid: "generates a UUID kept in state; where it is used is reviewed there",
+  random_password: "generates a value kept in state; the resource that stores or uses it is reviewed",
+  time_static: "records a timestamp in state",
+  time_offset: "computes a timestamp in state",
+  time_rotating: "records a rotation timestamp in state",
+};
 
-/** Attributes that never change who can read what (descriptions, tags, timeouts, ordering, cdktf metadata). */
-const IGNORED_ATTRIBUTES = new Set(["//", "tags", "description", "timeouts", "lifecycle", "depends_on"]);
+/** Data source types that read without arguments that could point elsewhere. */
+export const INERT_DATA_TYPES: Readonly<Record<string, string>> = {
+  azurerm_client_config: "reads the deployer's own tenant, subscription and object id; it takes no arguments",
+  azuread_client_config: "reads the deployer's own tenant and object id; it takes no arguments",
+};
 
-/** For the cluster, only its identity settings; the rest (node pools, network…) is not reviewed here. */
-const CLUSTER_ATTRIBUTES = new Set([
-  "name", "resource_group_name", "location", "oidc_issuer_enabled", "workload_identity_enabled", "local_account_disabled",
-  "azure_active_directory_role_based_access_control", "key_vault_secrets_provider", "identity", "provider", "count", "for_each",
-]);
+/** Attributes of any block that Terraform or Azure never use to decide access. */
+export const INERT_ATTRIBUTES: Readonly<Record<string, string>> = {
+  "//": "a comment in Terraform JSON (cdktf writes construct metadata here); Terraform ignores it",
+  description: "free text for people; Terraform and Azure decide nothing by it",
+  timeouts: "how long Terraform waits for an operation",
+  tags:
+    "labels on the Azure resource; while a grant's ABAC condition in base or head mentions tags, tag changes are reported instead",
+};
 
-/** Workload attributes that are how it runs, not who it runs as (images, resources, probes, replicas). */
-export const WORKLOAD_RUNTIME_PATH =
-  /(^|\.)(container|init_container|containers|initContainers)(\[\d+\])?\.(image|image_pull_policy|imagePullPolicy|resources|liveness_probe|livenessProbe|readiness_probe|readinessProbe|startup_probe|startupProbe|port|ports|command|args|working_dir|workingDir|lifecycle)(\.|\[|$)|(^|\.)(replicas|strategy|min_ready_seconds|minReadySeconds|revision_history_limit|revisionHistoryLimit|progress_deadline_seconds|progressDeadlineSeconds)(\.|\[|$)/;
+/**
+ * Attribute paths inert for one type, as a pattern over the changed path (`a.b[0].c`), with the
+ * reason. Kubernetes workloads: how pods are sized, probed, exposed and rolled out; not what they
+ * run (image, command, arguments, lifecycle hooks, environment, volumes) nor as whom.
+ */
+const WORKLOAD_INERT =
+  /(^|\.)(container|init_container|containers|initContainers)(\[\d+\])?\.(image_pull_policy|imagePullPolicy|resources|liveness_probe|livenessProbe|readiness_probe|readinessProbe|startup_probe|startupProbe|port|ports)(\.|\[|$)|(^|\.)(replicas|strategy|min_ready_seconds|minReadySeconds|revision_history_limit|revisionHistoryLimit|progress_deadline_seconds|progressDeadlineSeconds|wait_for_rollout)(\.|\[|$)/;
+const WORKLOAD_TYPES =
+  /^(kubernetes_(pod|deployment|stateful_set|daemonset|daemon_set|job|cron_job|replication_controller|replica_set)(_v1)?|manifest:(Pod|Deployment|StatefulSet|DaemonSet|Job|CronJob|ReplicaSet|ReplicationController))$/;
+export const INERT_PATHS: ReadonlyArray<{ readonly types: RegExp; readonly path: RegExp; readonly reason: string }> = [
+  {
+    types: /^azurerm_kubernetes_cluster$/,
+    path: /^(default_node_pool|kubernetes_version|sku_tier|automatic_upgrade_channel|node_os_upgrade_channel|maintenance_window|maintenance_window_auto_upgrade|maintenance_window_node_os|dns_prefix|auto_scaler_profile|cost_analysis_enabled)(\.|\[|$)/,
+    reason:
+      "node sizes, counts, versions and maintenance: the cluster's identity settings (issuer, workload identity, local accounts, Azure AD, identity, kubelet identity) and everything else are reviewed",
+  },
+  {
+    types: /^azurerm_key_vault_secret$/,
+    path: /^(value|value_wo|value_wo_version|content_type|expiration_date|not_before_date)$/,
+    reason: "the secret's content and dates, not who can read it",
+  },
+  { types: WORKLOAD_TYPES, path: WORKLOAD_INERT, reason: "how pods are sized, probed, exposed and rolled out" },
+];
 
-function relevantBody(type: string, body: any): any {
-  if (!isObject(body)) return body;
-  const kept: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) {
-    if (IGNORED_ATTRIBUTES.has(k)) continue;
-    if (/kubernetes_cluster$/.test(type) && !CLUSTER_ATTRIBUTES.has(k)) continue;
-    if (type === "azurerm_key_vault_secret" && /^value/.test(k)) continue;
-    kept[k] = v;
-  }
-  return kept;
+/**
+ * Changes reported whatever a modelled change claims: provisioners and connections run commands
+ * at apply with the deployer's credentials; `dynamic` blocks generate blocks the model cannot see.
+ */
+export const ALWAYS_REPORTED_PATH = /^(provisioner|connection|dynamic)(\.|\[|$)|(^|\.)dynamic(\.|\[|$)/;
+
+/** Why a change at `path` in a block of `type` is silent, or undefined when it is not. `tagsMatter`: some grant condition reads tags. */
+export function inertReason(type: string, path: string, tagsMatter = false): string | undefined {
+  if (ALWAYS_REPORTED_PATH.test(path)) return undefined;
+  const top = path.split(/[.[]/)[0];
+  if (top === "tags" && tagsMatter) return undefined;
+  if (!type.startsWith("manifest:") && INERT_ATTRIBUTES[top] !== undefined) return INERT_ATTRIBUTES[top];
+  return INERT_PATHS.find((p) => p.types.test(type) && p.path.test(path))?.reason;
 }
 
-/** Every identity-relevant block of the synth output by address (`stack/type.name`, `stack/data.type.name`, `stack/module.name`, `stack/manifest:…`). */
-export function rawResources(out: SynthOutput): Map<string, unknown> {
-  const raw = new Map<string, unknown>();
+/** A block the diff compares: its type (`azurerm_role_assignment`, `data.x`, `module`, `provider`, `manifest:Pod`, …) and body. */
+export interface RawEntry {
+  readonly type: string;
+  readonly body: unknown;
+}
+
+/** The address of a Kubernetes object found next to a stack: kind, namespace and name (not the file it is in). */
+export function manifestKey(stack: string, object: any): string {
+  const kind = String(object?.kind ?? "?");
+  const ns = String(object?.metadata?.namespace ?? "default");
+  const name = String(object?.metadata?.name ?? "?");
+  const cluster = /^(Namespace|ClusterRole|ClusterRoleBinding|CustomResourceDefinition|PersistentVolume|StorageClass|MutatingWebhookConfiguration|ValidatingWebhookConfiguration|PriorityClass|APIService)$/.test(kind);
+  return `${stack}/manifest:${kind}/${cluster ? "" : `${ns}/`}${name}`;
+}
+
+/** Top-level keys of Terraform JSON read block by block; any other top-level key is compared whole. */
+const NAMED_BLOCKS = ["variable", "output", "check"] as const;
+const TYPED_BLOCKS = ["resource", "data", "ephemeral"] as const;
+
+/**
+ * Every block of the synth output by address, except inert types: `stack/type.name`,
+ * `stack/data.type.name`, `stack/ephemeral.type.name`, `stack/module.name`, `stack/provider.type`
+ * (`.alias`), `stack/terraform`, `stack/local.name`, `stack/variable.name`, `stack/output.name`,
+ * `stack/check.name`, `stack/import`, `stack/moved`, `stack/removed`, `stack/manifest:Kind/ns/name`.
+ */
+export function rawResources(out: SynthOutput): Map<string, RawEntry> {
+  const raw = new Map<string, RawEntry>();
   for (const s of out.stacks) {
-    for (const kind of ["resource", "data"] as const) {
-      for (const [type, byName] of Object.entries<any>(s.json?.[kind] ?? {})) {
-        if (!RELEVANT_TYPE.test(type)) continue;
-        for (const [name, body] of Object.entries<any>(byName)) raw.set(`${s.name}/${kind === "data" ? "data." : ""}${type}.${name}`, relevantBody(type, body));
+    const json = isObject(s.json) ? s.json : {};
+    for (const [key, value] of Object.entries<any>(json)) {
+      if (key === "//") continue;
+      if ((TYPED_BLOCKS as readonly string[]).includes(key) && isObject(value)) {
+        const prefix = key === "resource" ? "" : `${key}.`;
+        for (const [type, byName] of Object.entries<any>(value)) {
+          if (key === "resource" && INERT_RESOURCE_TYPES[type] !== undefined && !hasAlwaysReported(byName)) continue;
+          if (key === "data" && INERT_DATA_TYPES[type] !== undefined && !hasAlwaysReported(byName)) continue;
+          if (!isObject(byName)) {
+            raw.set(`${s.name}/${prefix}${type}`, { type: `${prefix}${type}`, body: byName });
+            continue;
+          }
+          for (const [name, body] of Object.entries<any>(byName)) raw.set(`${s.name}/${prefix}${type}.${name}`, { type: `${prefix}${type}`, body });
+        }
+      } else if (key === "module" && isObject(value)) {
+        for (const [name, body] of Object.entries<any>(value)) raw.set(`${s.name}/module.${name}`, { type: "module", body });
+      } else if ((NAMED_BLOCKS as readonly string[]).includes(key) && isObject(value)) {
+        for (const [name, body] of Object.entries<any>(value)) raw.set(`${s.name}/${key}.${name}`, { type: key, body });
+      } else if (key === "locals" && isObject(value)) {
+        for (const [name, body] of Object.entries<any>(value)) raw.set(`${s.name}/local.${name}`, { type: "local", body });
+      } else if (key === "provider" && isObject(value)) {
+        for (const [type, configs] of Object.entries<any>(value)) {
+          (Array.isArray(configs) ? configs : [configs]).forEach((config: any, i: number) => {
+            const alias = isObject(config) && typeof config.alias === "string" ? `.${config.alias}` : i === 0 ? "" : `[${i}]`;
+            raw.set(`${s.name}/provider.${type}${alias}`, { type: "provider", body: config });
+          });
+        }
+      } else if (key === "terraform" && isObject(value)) {
+        for (const [part, body] of Object.entries<any>(value)) {
+          if (part === "required_providers" && isObject(body)) {
+            for (const [p, req] of Object.entries<any>(body)) raw.set(`${s.name}/terraform.required_providers.${p}`, { type: "terraform.required_providers", body: req });
+          } else raw.set(`${s.name}/terraform.${part}`, { type: `terraform.${part}`, body });
+        }
+      } else {
+        // import, moved, removed, and any top-level key Terraform may read that this review does not know.
+        raw.set(`${s.name}/${key}`, { type: key, body: value });
       }
     }
-    for (const [name, body] of Object.entries<any>(s.json?.module ?? {})) raw.set(`${s.name}/module.${name}`, relevantBody("module", body));
-    for (const { file, object } of s.manifests ?? []) {
-      const key = `${s.name}/manifest:${path.basename(file)}`;
-      raw.set(key, [...((raw.get(key) as unknown[]) ?? []), object]);
+    for (const { object } of s.manifests ?? []) {
+      const key = manifestKey(s.name, object);
+      const previous = raw.get(key);
+      raw.set(key, { type: `manifest:${String(object?.kind)}`, body: previous ? [previous.body, object] : object });
     }
   }
   return raw;
+}
+
+function hasAlwaysReported(byName: unknown): boolean {
+  if (!isObject(byName)) return true;
+  return Object.values(byName).some((b) => isObject(b) && Object.keys(b).some((k) => ALWAYS_REPORTED_PATH.test(k)));
 }

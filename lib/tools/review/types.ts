@@ -1,4 +1,5 @@
 /** The review's data types: the synth output as read, and the model of trust chains built from it. */
+import type { RawEntry } from "./relevance";
 
 /** The environment and team a stack belongs to, from its `//.azwi` metadata (absent for stacks without it). */
 export interface StackDoc {
@@ -167,8 +168,8 @@ export interface Model {
   readonly identities?: Array<{ readonly address: string; readonly identity: Identity; readonly replaceArgs: string; readonly replaceText: string }>;
   /** Key Vaults made or read, with the settings that decide who can read their secrets. */
   readonly vaults?: Array<{ readonly address: string; readonly label: string; readonly rbac?: boolean; readonly purgeProtection?: boolean; readonly softDeleteDays?: number }>;
-  /** Every identity-relevant resource, data source, module and manifest object, by address, for the fail-safe diff. */
-  readonly raw?: ReadonlyMap<string, unknown>;
+  /** Every block of the synth output that is not of an inert type, by address, for the fail-safe diff (relevance.ts). */
+  readonly raw?: ReadonlyMap<string, RawEntry>;
   /** Problems in the input that did not stop the review. */
   readonly warnings?: string[];
 }
