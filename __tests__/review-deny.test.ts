@@ -168,3 +168,26 @@ describe("what the issue's adversarial examples do now", () => {
     expect(diffModels(baseModel, buildModel(head))).toContainEqual(expect.objectContaining({ security: true, kind: "dynamic block" }));
   });
 });
+
+describe("the strict JSON reader", () => {
+  const { readStrictJson, parseStrictJson } = require("../lib/tools/review/strict-json");
+
+  test("reads what JSON.parse reads when no key repeats (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const text = JSON.stringify(v, null, 1);
+        expect(readStrictJson(text)).toEqual(JSON.parse(text));
+        expect(parseStrictJson(text)).toEqual(JSON.parse(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("refuses a repeated key at any depth, naming it and its line", () => {
+    expect(() => readStrictJson('{"a": {"b": 1,\n "b": 2}}')).toThrow('duplicate key "b" (Terraform reads both, JSON.parse keeps one) at line 2, column 2');
+  });
+
+  test("keeps a __proto__ key as data", () => {
+    expect(Object.keys(parseStrictJson('{"__proto__": {"x": 1}}') as object)).toEqual(["__proto__"]);
+  });
+});

@@ -214,6 +214,74 @@ describe("malformed input exits 2 with a message naming the file", () => {
       fs.writeFileSync(file, "kind: ServiceAccount\nmetadata: [unclosed\n");
       return { dir, file };
     }, /not valid YAML/],
+    ["a duplicate key in a stack's JSON (Terraform applies both, JSON.parse keeps one)", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(stackFile(dir), '{"resource": {"azurerm_role_assignment": {"a": {"scope": "x"}}}, "resource": {}}');
+      return { dir, file: stackFile(dir) };
+    }, /duplicate key "resource"/],
+    ["a duplicate key in manifest.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const manifest = path.join(dir, "manifest.json");
+      fs.writeFileSync(manifest, fs.readFileSync(manifest, "utf8").replace(/^\{/, '{"stacks": {},'));
+      return { dir, file: manifest };
+    }, /duplicate key "stacks"/],
+    ["JSON nested deeper than the review reads", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(stackFile(dir), `{"locals": {"x": ${"[".repeat(5000)}${"]".repeat(5000)}}}`);
+      return { dir, file: stackFile(dir) };
+    }, /nested deeper than 200 levels/],
+    ["a *.tf file beside cdk.tf.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(path.join(dir, "stacks", "apps", "extra.tf"), 'resource "terraform_data" "x" {}');
+      return { dir, file: "extra.tf" };
+    }, /Terraform reads and applies every \*\.tf/],
+    ["an override file beside cdk.tf.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(path.join(dir, "stacks", "apps", "cdk_override.tf.json"), "{}");
+      return { dir, file: "cdk_override.tf.json" };
+    }, /beside cdk\.tf\.json/],
+    ["an auto.tfvars file beside cdk.tf.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(path.join(dir, "stacks", "apps", "x.auto.tfvars.json"), "{}");
+      return { dir, file: "x.auto.tfvars.json" };
+    }, /beside cdk\.tf\.json/],
+    ["a synthesizedStackPath that is not the cdk.tf.json of its workingDirectory", () => {
+      const dir = writeSynthDir({ apps: { resource: {} }, other: { resource: {} } });
+      const manifest = path.join(dir, "manifest.json");
+      const json = JSON.parse(fs.readFileSync(manifest, "utf8"));
+      json.stacks.apps.workingDirectory = "stacks/other";
+      fs.writeFileSync(manifest, JSON.stringify(json));
+      return { dir, file: manifest };
+    }, /is not the cdk\.tf\.json in its workingDirectory/],
+    ["a stack file that is a symlink out of the output directory", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const outside = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azwi-outside-")), "cdk.tf.json");
+      fs.writeFileSync(outside, "{}");
+      fs.rmSync(stackFile(dir));
+      fs.symlinkSync(outside, stackFile(dir));
+      return { dir, file: stackFile(dir) };
+    }, /leaves the synth output directory/],
+    ["a manifest that is a symlink out of the output directory", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const outside = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azwi-outside-")), "sa.yaml");
+      fs.writeFileSync(outside, "kind: ServiceAccount\n");
+      fs.symlinkSync(outside, path.join(dir, "stacks", "apps", "sa.yaml"));
+      return { dir, file: path.join(dir, "stacks", "apps", "sa.yaml") };
+    }, /leaves the synth output directory/],
+    ["a YAML alias bomb", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const file = path.join(dir, "stacks", "apps", "bomb.yaml");
+      const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+      for (let i = 1; i < 10; i++) levels.push(`${"abcdefghij"[i]}: &${"abcdefghij"[i]} [${Array(9).fill(`*${"abcdefghij"[i - 1]}`).join(", ")}]`);
+      fs.writeFileSync(file, `kind: ConfigMap\n${levels.join("\n")}\n`);
+      return { dir, file };
+    }, /resource exhaustion/],
+    ["a manifest that cannot be read (a dangling symlink)", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const file = path.join(dir, "stacks", "apps", "sa.yaml");
+      fs.symlinkSync(path.join(dir, "stacks", "apps", "gone.yaml"), file);
+      return { dir, file };
+    }, /is missing|cannot be read/],
   ];
 
   test.each(cases)("%s", (_name, make, message) => {

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
+import * as YAML from "yaml";
 import { FederatedWorkload } from "../lib";
 import { diffModels, mermaidOf, renderReview, sharedAccessText } from "../lib/tools/review/render";
 import { main } from "../lib/tools/review/cli";
@@ -121,6 +122,56 @@ describe("review of GitOps mode", () => {
     expect(c.pod).toMatchObject({ kind: "pod (manifest)", namespace: "default", name: "sample-workload-identity-key-vault", labelled: true });
     expect(c.serviceAccount?.clientIdentity?.label).toBe("myIdentity");
     expect(c.problems).toEqual([]);
+  });
+
+  const gitops = synthDir({ KUBERNETES_OBJECTS: "manifests" });
+  const withManifests = (edit: (dir: string) => void) => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-gitops-"));
+    fs.cpSync(gitops, copy, { recursive: true });
+    edit(path.join(copy, "stacks", "workload", "manifests"));
+    return copy;
+  };
+  const yamlFiles = (dir: string) => fs.readdirSync(path.join(dir, "default")).filter((f) => f.endsWith(".yaml"));
+
+  test("keys objects by kind, namespace and name: moving one to another file is no change", () => {
+    const moved = withManifests((d) => {
+      const [f] = yamlFiles(d);
+      fs.renameSync(path.join(d, "default", f), path.join(d, `renamed-${f}`));
+    });
+    expect(diffModels(model(gitops), model(moved))).toEqual([]);
+  });
+
+  test("reads a Kubernetes object written as JSON, and flags a new one", () => {
+    const head = withManifests((d) => {
+      fs.writeFileSync(path.join(d, "extra.json"), JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "extra", namespace: "default" }, spec: { serviceAccountName: "workload-identity-sa", containers: [{ name: "x", image: "x" }] } }));
+    });
+    expect(diffModels(model(gitops), model(head))).toContainEqual(
+      expect.objectContaining({ security: true, kind: "new workload", text: expect.stringContaining("runs as federated service account default/workload-identity-sa") }),
+    );
+  });
+
+  test("resolves YAML merge keys: a client id given through an anchor is read", () => {
+    const head = withManifests((d) => {
+      const f = path.join(d, "default", yamlFiles(d).find((x) => x.startsWith("serviceaccount"))!);
+      const sa = YAML.parse(fs.readFileSync(f, "utf8"));
+      const annotations = sa.metadata.annotations;
+      fs.writeFileSync(
+        f,
+        `x-base: &base\n  azure.workload.identity/client-id: "00000000-0000-0000-0000-00000000000a"\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${sa.metadata.name}\n  namespace: ${sa.metadata.namespace}\n  annotations:\n    <<: *base\n`,
+      );
+      expect(annotations).toBeDefined();
+    });
+    expect(diffModels(model(gitops), model(head))).toContainEqual(
+      expect.objectContaining({ security: true, kind: "service account annotation switched", text: expect.stringContaining("→ 00000000-0000-0000-0000-00000000000a") }),
+    );
+  });
+
+  test("warns when two files hold the same object", () => {
+    const head = withManifests((d) => {
+      const [f] = yamlFiles(d);
+      fs.copyFileSync(path.join(d, "default", f), path.join(d, `copy-${f}`));
+    });
+    expect(model(head).warnings.join("\n")).toMatch(/is also in .* a GitOps tool applies one of them/);
   });
 });
 

@@ -9,6 +9,11 @@ export interface StackDoc {
   readonly file?: string;
   /** Kubernetes objects of GitOps workloads (YAML written next to the stack), with their file. */
   readonly manifests?: Array<{ readonly file: string; readonly object: any }>;
+  /**
+   * The security pass's record from the stack's top-level `"//"`: the findings it suppressed,
+   * with their reasons. Undefined when the output carries no record (the pass did not run).
+   */
+  readonly guardrails?: { readonly suppressed: ReadonlyArray<{ readonly rule: string; readonly path: string; readonly reason: string; readonly message?: string }> };
   /** From the stack's top-level `"//": { "azwi": { environment, team } }`; undefined without it. */
   readonly group?: { readonly environment?: string; readonly team?: string };
 }

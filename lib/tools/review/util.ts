@@ -24,3 +24,9 @@ export function* strings(v: unknown): Generator<string> {
   else if (Array.isArray(v)) for (const x of v) yield* strings(x);
   else if (isObject(v)) for (const x of Object.values(v)) yield* strings(x);
 }
+
+/**
+ * The key under the stack JSON's top-level `"//"` where the security pass records that it ran and
+ * what it suppressed (lib/guardrails/checks.ts writes it); a stack without it was not checked.
+ */
+export const GUARDRAILS_RECORD = "azwi_guardrails";
