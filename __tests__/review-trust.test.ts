@@ -10,6 +10,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { diffModels, privilegeNote, renderReview } from "../lib/tools/review/render";
 import { main } from "../lib/tools/review/cli";
+import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { WorkloadIdentityChecks } from "../lib";
 import { edited, model, root, synthDir, writeSynthDir } from "./support/review-fixtures";
 
 const base = synthDir();
@@ -164,6 +166,29 @@ describe("modelled changes say what they mean", () => {
     expect(diffModels(baseModel, model(head))).toContainEqual(expect.objectContaining({ security: true }));
   });
 
+});
+
+describe("the security pass's record", () => {
+  test("a stack that no longer carries it (skipValidation) is ⚠️ guardrails did not run, and the findings say so instead of None", () => {
+    const head = model(edited(base, "workload", (json) => delete json["//"].azwi_guardrails));
+    expect(diffModels(baseModel, head)).toEqual([expect.objectContaining({ security: true, kind: "guardrails did not run" })]);
+    const md = renderReview(head, baseModel);
+    expect(md).toMatch(/## Guardrail findings\n\n- ⚠️ \*\*guardrails did not run\*\* for stack workload: no record of the security pass/);
+    expect(md).not.toMatch(/## Guardrail findings\n\nNone\./);
+  });
+
+  test("a suppressed finding travels with the output: shown with its reason, and ⚠️ when new", () => {
+    const suppressedDir = synthDir({}, (app) => {
+      const ws = app.node.findChild("workload") as any;
+      const secret = new KeyVaultSecret(ws, "plain", { name: "plain", keyVaultId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", value: "x" });
+      WorkloadIdentityChecks.suppress(secret, "AZWI003", "a throwaway value for the smoke test");
+    });
+    const head = model(suppressedDir);
+    expect(diffModels(baseModel, head)).toContainEqual(
+      expect.objectContaining({ security: true, kind: "new suppression", text: expect.stringContaining("AZWI003 on `workload/plain` in stack workload is suppressed because a throwaway value for the smoke test") }),
+    );
+    expect(renderReview(head)).toContain("- suppressed: AZWI003 on `workload/plain` (workload) because a throwaway value for the smoke test");
+  });
 });
 
 describe("malformed input exits 2 with a message naming the file", () => {

@@ -171,7 +171,7 @@ describe("review of GitOps mode", () => {
       const [f] = yamlFiles(d);
       fs.copyFileSync(path.join(d, "default", f), path.join(d, `copy-${f}`));
     });
-    expect(model(head).warnings.join("\n")).toMatch(/is also in .* a GitOps tool applies one of them/);
+    expect((model(head).warnings ?? []).join("\n")).toMatch(/is also in .* a GitOps tool applies one of them/);
   });
 });
 

@@ -439,7 +439,9 @@ export function buildModel(out: SynthOutput): Model {
   }
 
   return {
-    credentials, grants, serviceAccounts, workloads, chains, sharedAccess, annotations: out.annotations, identities, vaults, raw: rawResources(out), warnings: out.warnings ?? [],
+    credentials, grants, serviceAccounts, workloads, chains, sharedAccess, annotations: out.annotations,
+    guardrails: out.stacks.map((s) => ({ stack: s.name, ran: s.guardrails !== undefined, suppressed: s.guardrails?.suppressed ?? [] })),
+    identities, vaults, raw: rawResources(out), warnings: out.warnings ?? [],
   };
 }
 

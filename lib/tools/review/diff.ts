@@ -262,6 +262,17 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
   for (const k of headRaw.keys()) if (isSecret(k) && !baseRaw.has(k)) add(false, "new secret", md`${k}`, [{ entry: k }]);
   for (const k of baseRaw.keys()) if (isSecret(k) && !headRaw.has(k)) add(false, "secret removed", md`${k}`, [{ entry: k }]);
 
+  // The security pass: a stack that no longer carries its record, and every new suppression.
+  const ranIn = new Set((base.guardrails ?? []).filter((g) => g.ran).map((g) => g.stack));
+  const suppressedKey = (x: { rule: string; path: string; reason: string }) => `${x.rule}|${x.path}|${x.reason}`;
+  const baseSuppressed = new Set((base.guardrails ?? []).flatMap((g) => g.suppressed.map(suppressedKey)));
+  for (const g of head.guardrails ?? []) {
+    if (!g.ran && ranIn.has(g.stack)) add(true, "guardrails did not run", md`stack ${g.stack} carries no record of the security pass (built with skipValidation, or not by this library): its guardrail findings are unknown`, []);
+    for (const x of g.suppressed) {
+      if (!baseSuppressed.has(suppressedKey(x))) add(true, "new suppression", md`${x.rule} on ${code(x.path)} in stack ${g.stack} is suppressed because ${x.reason}${x.message ? md` (the finding: ${x.message})` : md``}`, []);
+    }
+  }
+
   // Fail closed: every other difference in a block that is not inert (relevance.ts).
   const tagsMatter = [...base.grants, ...head.grants].some((g) => /tags/i.test(g.condition ?? ""));
   const claimsByEntry = new Map<string, Claim[]>();

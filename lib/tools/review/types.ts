@@ -169,6 +169,11 @@ export interface Model {
   /** Access gained through identities that two or more workloads federate with. */
   readonly sharedAccess: SharedAccess[];
   readonly annotations: Annotation[];
+  /**
+   * The security pass per stack, from each stack's record: `ran` false when the stack carries none
+   * (synthesized with skipValidation, or not by this library), and the findings it suppressed.
+   */
+  readonly guardrails?: ReadonlyArray<{ readonly stack: string; readonly ran: boolean; readonly suppressed: ReadonlyArray<{ readonly rule: string; readonly path: string; readonly reason: string; readonly message?: string }> }>;
   /** Managed identities made or read, with the arguments that replace them (a new principal). */
   readonly identities?: Array<{ readonly address: string; readonly identity: Identity; readonly replaceArgs: string; readonly replaceText: string }>;
   /** Key Vaults made or read, with the settings that decide who can read their secrets. */

@@ -1,4 +1,5 @@
 /** Small helpers shared by the review's files. */
+export { GUARDRAILS_RECORD } from "../../core/constants";
 
 /** Thrown for input the review cannot read; the CLI prints its message (naming the file) and exits 2. */
 export class ReviewInputError extends Error {}
@@ -25,8 +26,3 @@ export function* strings(v: unknown): Generator<string> {
   else if (isObject(v)) for (const x of Object.values(v)) yield* strings(x);
 }
 
-/**
- * The key under the stack JSON's top-level `"//"` where the security pass records that it ran and
- * what it suppressed (lib/guardrails/checks.ts writes it); a stack without it was not checked.
- */
-export const GUARDRAILS_RECORD = "azwi_guardrails";
