@@ -168,6 +168,71 @@ describe("modelled changes say what they mean", () => {
 
 });
 
+describe("resolved values, not raw arguments", () => {
+  test("a scope moved from a secret's resource_versionless_id to its key_vault_id is the whole vault: ⚠️ widened scope", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const ra = one(json.resource.azurerm_role_assignment);
+        ra.scope = ra.scope.replace(/\.[a-z_]+\}$/, ".key_vault_id}");
+      }),
+    );
+    const before = one(JSON.parse(fs.readFileSync(path.join(base, "stacks", "workload", "cdk.tf.json"), "utf8")).resource.azurerm_role_assignment).scope;
+    expect(before).toMatch(/^\$\{(data\.)?azurerm_key_vault_secret\./);
+    expect(diffModels(baseModel, head)).toContainEqual(expect.objectContaining({ security: true, kind: "widened scope", text: expect.stringContaining("→ vault azwi-kv-tutorial") }));
+  });
+
+  test("a scope on another attribute of a secret is shown as written, never as the secret", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const ra = one(json.resource.azurerm_role_assignment);
+        ra.scope = ra.scope.replace(/\.[a-z_]+\}$/, ".name}");
+      }),
+    );
+    expect(head.grants.some((g) => /azurerm_key_vault_secret\.[^.]+\.name$/.test(g.scope))).toBe(true);
+    expect(diffModels(baseModel, head).some((c) => c.security)).toBe(true);
+  });
+
+  test("an identity with the same name and resource group under an aliased provider is another principal", () => {
+    const handWritten = (alias?: string) =>
+      model(
+        writeSynthDir({
+          apps: {
+            provider: { azurerm: [{ features: {} }, { alias: "other", features: {}, subscription_id: "00000000-0000-0000-0000-0000000000bb" }] },
+            resource: {
+              azurerm_user_assigned_identity: { a: { name: "api", resource_group_name: "rg", location: "westeurope", ...(alias ? { provider: `azurerm.${alias}` } : {}) } },
+              azurerm_role_assignment: { r: { scope: "/subscriptions/0/resourceGroups/rg", role_definition_name: "Reader", principal_id: "${azurerm_user_assigned_identity.a.principal_id}" } },
+            },
+          },
+        }),
+      );
+    const [before, after] = [handWritten(), handWritten("other")];
+    expect(after.grants[0].identity.key).not.toBe(before.grants[0].identity.key);
+    expect(after.grants[0].identity.key).toContain("00000000-0000-0000-0000-0000000000bb/");
+    expect(diffModels(before, after).some((c) => c.security)).toBe(true);
+  });
+
+  test("a credential whose replacement arguments are unchanged, written differently, is no change; its other arguments are compared", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        one(json.resource.azurerm_federated_identity_credential).lifecycle = { ignore_changes: ["subject"] };
+      }),
+    );
+    expect(diffModels(baseModel, head)).toEqual([expect.objectContaining({ security: true, kind: "unmodelled change", text: expect.stringContaining("changed: `lifecycle`") })]);
+  });
+
+  test("a federated credential naming its identity by user_assigned_identity_id (azurerm 4.66+) is read as one by parent_id", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const fic = one(json.resource.azurerm_federated_identity_credential);
+        fic.user_assigned_identity_id = fic.parent_id;
+        delete fic.parent_id;
+      }),
+    );
+    expect(head.chains[0].credential.identity.label).toBe("myIdentity");
+    expect(diffModels(baseModel, head)).toEqual([]);
+  });
+});
+
 describe("the security pass's record", () => {
   test("a stack that no longer carries it (skipValidation) is ⚠️ guardrails did not run, and the findings say so instead of None", () => {
     const head = model(edited(base, "workload", (json) => delete json["//"].azwi_guardrails));

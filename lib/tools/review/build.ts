@@ -78,13 +78,27 @@ export function buildModel(out: SynthOutput): Model {
     return id;
   };
 
+  /** `sub/` for a literal subscription, `alias <name>/` for an aliased provider without one, "" for the default provider. */
+  const subscriptionOf = (stack: string, provider: unknown): string => {
+    const alias = typeof provider === "string" ? /^azurerm\.(.+)$/.exec(provider.replace(/^\$\{|\}$/g, ""))?.[1] : undefined;
+    const configs = stackOf.get(stack)?.json?.provider?.azurerm;
+    const config = (Array.isArray(configs) ? configs : configs ? [configs] : []).find((c: any) => (alias === undefined ? c?.alias === undefined : c?.alias === alias));
+    const sub = r.literal(stack, config?.subscription_id);
+    if (sub !== undefined) return `${sub.toLowerCase()}/`;
+    return alias !== undefined ? `alias ${alias}/` : "";
+  };
+
   /** The principal of a user-assigned identity resource or data source: its resource group and name, when literal. */
   const managedIdentity = (ref: Ref): Identity => {
     const body = r.body(ref);
     const rg = r.literal(ref.stack, body?.resource_group_name);
     const name = r.literal(ref.stack, body?.name);
     const address = r.key(ref);
-    const key = rg !== undefined && name !== undefined ? `managed-identity:${rg.toLowerCase()}/${name.toLowerCase()}` : address;
+    // The principal is the identity's subscription, resource group and name: the subscription is
+    // the one of the provider configuration the resource uses (its literal subscription_id, else
+    // the provider alias, else the stack's default provider).
+    const where = subscriptionOf(ref.stack, body?.provider);
+    const key = rg !== undefined && name !== undefined ? `managed-identity:${where}${rg.toLowerCase()}/${name.toLowerCase()}` : address;
     return identityFor(key, `${describeEntity(ref)}${ref.kind === "data" ? " (existing)" : ""}`, address, rg);
   };
 
@@ -126,20 +140,28 @@ export function buildModel(out: SynthOutput): Model {
     const ref = r.ref(stack, value);
     if (ref) {
       const body = r.body(ref);
+      // Each scope is described by the attribute it uses: another attribute of the same resource
+      // is another scope (a secret's key_vault_id is its vault), or shown as written.
+      const asWritten = { scope: `${r.key(ref)}.${ref.attr}${ref.suffix}` };
       if (ref.type === "azurerm_key_vault_secret") {
         const vaultRef = body ? r.ref(ref.stack, body.key_vault_id) : undefined;
+        if (ref.attr === "key_vault_id" && !ref.suffix) return body ? describeScope(ref.stack, body.key_vault_id) : asWritten;
+        if (!/^(id|resource_id|resource_versionless_id|versionless_id)$/.test(ref.attr) || ref.suffix) return asWritten;
         return { scope: `secret ${describeEntity(ref)} in vault ${vaultRef ? describeEntity(vaultRef) : "?"}`, vault: vaultRef ? r.key(vaultRef) : undefined };
       }
       if (ref.type === "azurerm_key_vault") {
-        const m = /^\/secrets\/(.+)$/.exec(ref.suffix);
-        return { scope: m ? `secret ${m[1]} in vault ${describeEntity(ref)}` : `vault ${describeEntity(ref)}`, vault: r.key(ref) };
+        if (ref.attr !== "id") return asWritten;
+        if (!ref.suffix) return { scope: `vault ${describeEntity(ref)}`, vault: r.key(ref) };
+        const m = /^\/secrets\/([^/]+)$/.exec(ref.suffix);
+        return m ? { scope: `secret ${m[1]} in vault ${describeEntity(ref)}`, vault: r.key(ref) } : asWritten;
       }
-      if (ref.type === "azurerm_resource_group") return { scope: `resource group ${describeEntity(ref)}` };
+      if (ref.type === "azurerm_resource_group") return ref.attr === "id" && !ref.suffix ? { scope: `resource group ${describeEntity(ref)}` } : asWritten;
       if (ref.type === "azurerm_subscription" || ref.type === "azurerm_client_config") {
+        if (ref.suffix) return asWritten;
         const id = ref.kind === "data" ? ` (${r.key(ref)})` : "";
         return { scope: `subscription${id}` };
       }
-      return { scope: `${r.key(ref)}.${ref.attr}${ref.suffix}` };
+      return asWritten;
     }
     return { scope: r.literal(stack, value) ?? str(value) };
   };
@@ -187,7 +209,8 @@ export function buildModel(out: SynthOutput): Model {
       const rawAudience = isApp ? b.audiences ?? b.audience : b.audience;
       const audience = list(rawAudience);
       const name = isApp ? b.display_name : b.name;
-      const parent = isApp ? b.application_id : b.parent_id;
+      // azurerm 4.66 renames parent_id to user_assigned_identity_id: both are read.
+      const parent = isApp ? b.application_id : b.user_assigned_identity_id ?? b.parent_id;
       // A flexible credential matches subjects by an expression: show the expression.
       const subject = b.subject ?? (b.claims_matching_expression !== undefined ? `claims matching ${str(b.claims_matching_expression)}` : undefined);
       credentials.push({

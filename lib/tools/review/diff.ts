@@ -43,7 +43,7 @@ function grantClaim(key: string): Claim {
   return { entry: key.slice(0, hash), paths: new RegExp(`^${attr}(\\[|\\.|$)`) };
 }
 
-const CREDENTIAL_PATHS = /^(name|display_name|parent_id|application_id|resource_group_name|issuer|subject|audience|audiences|claims_matching_expression)(\[|\.|$)/;
+const CREDENTIAL_PATHS = /^(name|display_name|parent_id|user_assigned_identity_id|application_id|resource_group_name|issuer|subject|audience|audiences|claims_matching_expression)(\[|\.|$)/;
 const SAME_GRANT_PATHS = /^(role_definition_name|role_definition_id|principal_id|object_id|scope|key_vault_id)$/;
 const CLIENT_ID_PATH = /(^|\.)annotations\.azure\.workload\.identity\/client-id$/;
 const USE_LABEL_PATH = /(^|\.)labels\.azure\.workload\.identity\/use$/;
@@ -82,6 +82,9 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     } else if (before.identity.key !== c.identity.key) {
       // Same arguments, but the parent now resolves to another principal (e.g. renamed identity).
       add(true, "federated credential moved to another identity", md`${c.name}: identity ${before.identity.label} → ${c.identity.label}`, claims, [c.key]);
+    } else {
+      // The same trust however written (e.g. parent_id renamed user_assigned_identity_id).
+      changes.push({ security: false, kind: "", text: "", claims, credentials: [] });
     }
   }
   for (const c of base.credentials) {
@@ -298,7 +301,7 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     const changed = changedPaths(b.body, h.body).filter((p) => !ALWAYS_REPORTED_PATH.test(p) && !claims.some((c) => c.paths!.test(p)) && inertReason(type, p, tagsMatter) === undefined);
     if (changed.length === 0) continue;
     const attrs = [...new Set(changed.map((p) => p.split(/[.[]/)[0] || "(value)"))];
-    add(true, what.kind, md`${what.label} changed: ${joinCodes(attrs.slice(0, 6))}${attrs.length > 6 ? ` and ${attrs.length - 6} more` : ""}${new Markdown(what.note)}`, []);
+    add(true, what.kind, md`${what.label} changed: ${joinCodes(attrs.slice(0, 6))}${new Markdown(attrs.length > 6 ? ` and ${attrs.length - 6} more` : "")}${new Markdown(what.note)}`, []);
   }
 
   const changedCredentials = new Set(changes.flatMap((c) => c.credentials));
