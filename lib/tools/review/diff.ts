@@ -306,9 +306,34 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
 
   const changedCredentials = new Set(changes.flatMap((c) => c.credentials));
   const real = changes.filter((c) => c.kind !== "");
-  const ordered = [...real.filter((c) => c.security), ...real.filter((c) => !c.security)];
+  const rank = (c: Change) => (c.security ? RISK[c.kind] ?? 50 : -1);
+  const ordered = real.map((c, i) => [c, i] as const).sort(([a, i], [b, j]) => rank(b) - rank(a) || i - j).map(([c]) => c);
   return { changes: ordered.map(({ security, kind, text }) => ({ security, kind, text })), changedCredentials };
 }
+
+/** The order of ⚠️ changes, riskiest first: code that runs with the deployer's rights, checks switched off, then wider access. Others rank 50. */
+const RISK: Record<string, number> = {
+  provisioner: 100,
+  "guardrails did not run": 95,
+  "provider configuration changed": 92,
+  "provider requirement changed": 91,
+  "state backend changed": 90,
+  "stronger role": 85,
+  "widened scope": 84,
+  "new grant": 80,
+  "access through shared identity": 78,
+  "new subject": 75,
+  "new application credential": 74,
+  "new application owner": 74,
+  "federated credential updated in place": 72,
+  "federated credential replaced": 72,
+  "service account annotation switched": 70,
+  "code running as a federated service account changed": 68,
+  "new suppression": 66,
+  "dynamic block": 60,
+  "new workload": 55,
+  "new service account": 54,
+};
 
 const ALWAYS_NOTE = "a provisioner or connection runs commands at apply with the deployer's credentials, and a dynamic block generates blocks the review cannot see: check it";
 

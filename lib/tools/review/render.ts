@@ -283,8 +283,9 @@ export function review(head: Model, base?: Model, options: RenderOptions = {}): 
   const removed = [...changed].filter((k) => !headByCred.has(k) && baseByCred.has(k)).length;
   const modified = [...changed].filter((k) => headByCred.has(k) && baseByCred.has(k)).length;
   const security = d.changes.filter((c) => c.security).length;
+  // The count of ⚠️ findings comes first, so that no cut below can hide how many there are.
   b.add(
-    `**Changes:** ${added} chain${added === 1 ? "" : "s"} added, ${removed} removed, ${modified} changed; ${security ? `⚠️ ${security} security-relevant change${security === 1 ? "" : "s"}` : "no security-relevant change"}; ${head.chains.length} chains in all.`,
+    `${security ? `**⚠️ ${security} security-relevant change${security === 1 ? "" : "s"}** (riskiest first)` : "**No security-relevant change**"}; ${added} chain${added === 1 ? "" : "s"} added, ${removed} removed, ${modified} changed; ${head.chains.length} chains in all.`,
     "",
   );
   b.add("## Changes from base", "");
