@@ -163,8 +163,11 @@ describe("modelled changes say what they mean", () => {
     const head = edited(base, "workload", (json) => {
       one(json.resource.kubernetes_pod_v1).spec.container[0].image = "nginx:2";
     });
-    expect(diffModels(baseModel, model(head))).toContainEqual(expect.objectContaining({ security: true }));
+    expect(diffModels(baseModel, model(head))).toEqual([
+      expect.objectContaining({ security: true, kind: "code running as a federated service account changed", text: expect.stringContaining("`image` changed – the new code gets the identity's tokens") }),
+    ]);
   });
+
 
 });
 
@@ -230,6 +233,42 @@ describe("resolved values, not raw arguments", () => {
     );
     expect(head.chains[0].credential.identity.label).toBe("myIdentity");
     expect(diffModels(baseModel, head)).toEqual([]);
+  });
+});
+
+describe("the service account is the trust boundary, not the label", () => {
+  const pod = (json: any) => one(json.resource.kubernetes_pod_v1);
+
+  test("a new unlabelled pod running as a federated service account is ⚠️", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const p = JSON.parse(JSON.stringify(pod(json)));
+        p.metadata = { name: "unlabelled", namespace: "default" };
+        json.resource.kubernetes_pod_v1.unlabelled = p;
+      }),
+    );
+    expect(diffModels(baseModel, head)).toContainEqual(
+      expect.objectContaining({ security: true, kind: "new workload", text: expect.stringContaining("runs as federated service account default/workload-identity-sa without the azure.workload.identity/use label") }),
+    );
+  });
+
+  test("a projected service account token volume is ⚠️", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const spec = pod(json).spec;
+        spec.volume = [...(spec.volume ?? []), { name: "tok", projected: [{ sources: [{ service_account_token: [{ audience: "api://AzureADTokenExchange", path: "token" }] }] }] }];
+      }),
+    );
+    expect(diffModels(baseModel, head)).toContainEqual(expect.objectContaining({ security: true, kind: "projected service account token" }));
+  });
+
+  test("a token request is ⚠️ token request", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        json.resource.kubernetes_token_request_v1 = { t: { metadata: { name: "workload-identity-sa", namespace: "default" }, spec: { audiences: ["api://AzureADTokenExchange"] } } };
+      }),
+    );
+    expect(diffModels(baseModel, head)).toEqual([expect.objectContaining({ security: true, kind: "token request" })]);
   });
 });
 

@@ -48,7 +48,11 @@ const SAME_GRANT_PATHS = /^(role_definition_name|role_definition_id|principal_id
 const CLIENT_ID_PATH = /(^|\.)annotations\.azure\.workload\.identity\/client-id$/;
 const USE_LABEL_PATH = /(^|\.)labels\.azure\.workload\.identity\/use$/;
 const NAME_PATH = /^metadata(\[0\])?\.(name|namespace)$/;
-const SA_PATH = /(^|\.)(service_account_name|service_account)$/;
+const SA_PATH = /(^|\.)(service_account_name|service_account|serviceAccountName|serviceAccount)$/;
+/** What a pod runs: images, commands, arguments, environment, lifecycle hooks, working directory. */
+const CODE_PATH = /(^|\.)(container|init_container|containers|initContainers|ephemeral_container|ephemeralContainers)(\[\d+\])?\.(image|command|args|env|env_from|envFrom|lifecycle|working_dir|workingDir)(\.|\[|$)/;
+/** Projected service account tokens: a volume that writes a token of the pod's service account (with any audience). */
+const TOKEN_PATH = /(service_account_token|serviceAccountToken)(\.|\[|$)/;
 
 export function reviewDiff(base: Model, head: Model): ReviewDiff {
   const changes: Array<Change & { claims: Claim[]; credentials: string[] }> = [];
@@ -244,6 +248,17 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
       add(true, "service account changed", md`${podText(w)}: ${before.serviceAccount} → ${w.serviceAccount}`, [claim(SA_PATH)], [...creds, ...credsOfWorkload(base, before.namespace, before.serviceAccount)]);
     }
     if (before.namespace !== w.namespace || before.name !== w.name) add(false, "workload renamed", md`${podText(before)} → ${podText(w)}`, [claim(NAME_PATH)], creds);
+    // The service account is the trust boundary: what runs as a federated one acts as its identity.
+    const [rb, rh] = [base.raw?.get(w.key)?.body, head.raw?.get(w.key)?.body];
+    if (rb !== undefined && rh !== undefined) {
+      const paths = changedPaths(rb, rh);
+      const tokens = paths.filter((p) => TOKEN_PATH.test(p));
+      if (tokens.length) add(true, "projected service account token", md`${podText(w)}: ${joinCodes([...new Set(tokens)].slice(0, 4))} changed – a projected token of ${`${w.namespace}/${w.serviceAccount}`} can be exchanged by whoever reads it`, [claim(TOKEN_PATH)], creds);
+      const code = paths.filter((p) => CODE_PATH.test(p) && !TOKEN_PATH.test(p));
+      if (code.length && creds.length) {
+        add(true, "code running as a federated service account changed", md`${podText(w)} runs as ${`${w.namespace}/${w.serviceAccount}`}: ${joinCodes([...new Set(code.map((p) => p.replace(/^.*?(\w+)(\[\d+\])?$/, "$1")))].slice(0, 6))} changed – the new code gets the identity's tokens`, [claim(CODE_PATH)], creds);
+      }
+    }
   }
   for (const w of base.workloads) if (!headWorkloads.has(w.key)) add(false, "workload removed", podText(w), [{ entry: w.key }], credsOfWorkload(base, w.namespace, w.serviceAccount));
 
@@ -355,6 +370,7 @@ function describeEntry(entry: string, type: string): { kind: string; label: Mark
   if (type === "output") return note("output changed", "an output feeds the stacks that read it through terraform_remote_state: check it");
   if (type === "import" || type === "moved" || type === "removed") return note(`${type} block changed`, `an ${type} block changes which real objects Terraform manages: check it`);
   if (type === "data.external" || type === "data.http") return note("unmodelled change", "this data source runs or fetches at plan, on the machine that plans: check it");
+  if (/^kubernetes_token_request(_v1)?$/.test(type)) return note("token request", "requests a token for a service account: whoever reads it acts as that service account, and as its identity when the service account is federated");
   if (type.startsWith("ephemeral.")) return note("unmodelled change", "an ephemeral resource opens or reads something at plan and apply: check it");
   return note("unmodelled change", "the review does not model this: check it");
 }
@@ -364,6 +380,11 @@ export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
   const join = (k: string | number) => (typeof k === "number" ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k);
+  // An added or removed block is compared leaf by leaf, so that what it holds (a token volume, a provisioner) is named.
+  // (An empty one is still a change, at its own path.)
+  const orSelf = (paths: string[]) => (paths.length ? paths : [prefix]);
+  if (a === undefined && (isObj(b) || Array.isArray(b))) return orSelf(changedPaths(Array.isArray(b) ? [] : {}, b, prefix));
+  if (b === undefined && (isObj(a) || Array.isArray(a))) return orSelf(changedPaths(a, Array.isArray(a) ? [] : {}, prefix));
   if (Array.isArray(a) && Array.isArray(b)) {
     const out: string[] = [];
     for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...changedPaths(a[i], b[i], join(i)));
