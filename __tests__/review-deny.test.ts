@@ -5,7 +5,7 @@
  * Checked over random types, blocks and bodies (fast-check) on the default app's synth output.
  */
 import fc from "fast-check";
-import { buildModel, INERT_ATTRIBUTES, INERT_DATA_TYPES, INERT_RESOURCE_TYPES, loadSynthOutput, SynthOutput } from "../lib/tools/review/model";
+import { buildModel, INERT_ATTRIBUTES, INERT_DATA_TYPES, INERT_PATHS, INERT_RESOURCE_TYPES, loadSynthOutput, SynthOutput } from "../lib/tools/review/model";
 import { diffModels, NO_CHANGE, review } from "../lib/tools/review/render";
 import { inertReason } from "../lib/tools/review/relevance";
 import { synthDir } from "./support/review-fixtures";
@@ -117,6 +117,17 @@ describe("deny by default: nothing outside the inert lists is silent (fast-check
 });
 
 describe("the inert lists", () => {
+  const doc = require("fs").readFileSync(require("path").join(__dirname, "..", "docs", "review.md"), "utf8") as string;
+
+  test("docs/review.md states the rule and lists every inert entry with its reason; the README links it", () => {
+    expect(doc).toContain("## Deny by default");
+    for (const list of [INERT_RESOURCE_TYPES, INERT_DATA_TYPES, INERT_ATTRIBUTES]) {
+      for (const [k, reason] of Object.entries(list)) expect(doc).toContain(`| \`${k}\` | ${reason} |`);
+    }
+    for (const p of INERT_PATHS) expect(doc).toContain(`| ${p.reason} |`);
+    expect(require("fs").readFileSync(require("path").join(__dirname, "..", "README.md"), "utf8")).toContain("[docs/review.md](docs/review.md)");
+  });
+
   test("every entry gives a reason", () => {
     for (const list of [INERT_RESOURCE_TYPES, INERT_DATA_TYPES, INERT_ATTRIBUTES]) {
       for (const [k, reason] of Object.entries(list)) expect([k, reason.length > 10]).toEqual([k, true]);

@@ -165,9 +165,9 @@ describe("silence when nothing changed", () => {
 });
 
 describe("the default app's review reads as before", () => {
-  test("is the README's example", () => {
-    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-    const example = /The default app's review:\n\n````markdown\n([\s\S]*?)````/.exec(readme)![1];
+  test("is the example in docs/review.md", () => {
+    const doc = fs.readFileSync(path.join(root, "docs", "review.md"), "utf8");
+    const example = /The default app's review:\n\n````markdown\n([\s\S]*?)````/.exec(doc)![1];
     expect(review(model(synthDir())).comment).toBe(example);
   });
 });
