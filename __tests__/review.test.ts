@@ -251,6 +251,39 @@ describe("review of a hand-written stack", () => {
     expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "secret db-password in vault kv-payments" });
     expect(c.problems).toEqual([]);
   });
+
+  describe("applications are applications, and whoever can act as one is a principal of its chain", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-app-"));
+    const app = new App({ outdir });
+    new AppRegistrationExample(app, "eks");
+    app.synth();
+    const stackOf = () => JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "eks", "cdk.tf.json"), "utf8"));
+    const appAddress = Object.keys(stackOf().resource.azuread_application)[0];
+    const baseModel = model(outdir);
+
+    test("the picture labels the application as an application, not a managed identity", () => {
+      const picture = mermaidOf(baseModel);
+      expect(picture).toContain('("application wi-payments-api")');
+      expect(picture).not.toContain("managed identity application");
+    });
+
+    test("a new application password is ⚠️ and noted on the chain", () => {
+      const head = model(edited(outdir, "eks", (json) => (json.resource.azuread_application_password = { p: { application_id: `\${azuread_application.${appAddress}.id}`, display_name: "ci" } })));
+      expect(diffModels(baseModel, head)).toContainEqual(
+        expect.objectContaining({ security: true, kind: "new application credential", text: "password ci on application wi-payments-api: whoever holds it acts as it" }),
+      );
+      expect(head.chains[0].problems).toContain("whoever holds password ci acts as application wi-payments-api");
+    });
+
+    test("a new owner, on the application or as azuread_application_owner, is ⚠️", () => {
+      const listed = model(edited(outdir, "eks", (json) => (json.resource.azuread_application[appAddress].owners = ["11111111-1111-1111-1111-111111111111"])));
+      expect(diffModels(baseModel, listed)).toContainEqual(expect.objectContaining({ security: true, kind: "new application owner", text: expect.stringContaining("owns application wi-payments-api") }));
+      const separate = model(
+        edited(outdir, "eks", (json) => (json.resource.azuread_application_owner = { o: { application_id: `\${azuread_application.${appAddress}.id}`, owner_object_id: "22222222-2222-2222-2222-222222222222" } })),
+      );
+      expect(diffModels(baseModel, separate)).toEqual([expect.objectContaining({ security: true, kind: "new application owner" })]);
+    });
+  });
 });
 
 describe("review of shared identities", () => {

@@ -8,7 +8,7 @@ import { CLIENT_ID_ANNOTATION, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../../
 import { manifestKey, rawResources } from "./relevance";
 import { Resolver } from "./resolve";
 import { accessPolicyRole, roleFromDefinitionId } from "./roles";
-import type { Chain, Credential, Grant, Identity, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, SynthOutput, Workload } from "./types";
+import type { Actor, Chain, Credential, Grant, Identity, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, SynthOutput, Workload } from "./types";
 import { first, list, pushTo, ReviewInputError, str } from "./util";
 
 const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
@@ -71,10 +71,10 @@ export function buildModel(out: SynthOutput): Model {
   };
 
   // One Identity object per principal, so that labels can be made unambiguous afterwards.
-  const identityByKey = new Map<string, { key: string; label: string; address?: string; name: string; where?: string }>();
-  const identityFor = (key: string, label: string, address?: string, where?: string): Identity => {
+  const identityByKey = new Map<string, { key: string; label: string; kind: NonNullable<Identity["kind"]>; address?: string; name: string; where?: string }>();
+  const identityFor = (key: string, label: string, kind: NonNullable<Identity["kind"]>, address?: string, where?: string): Identity => {
     let id = identityByKey.get(key);
-    if (!id) identityByKey.set(key, (id = { key, label, address, name: label, where }));
+    if (!id) identityByKey.set(key, (id = { key, label, kind, address, name: label, where }));
     return id;
   };
 
@@ -99,7 +99,7 @@ export function buildModel(out: SynthOutput): Model {
     // the provider alias, else the stack's default provider).
     const where = subscriptionOf(ref.stack, body?.provider);
     const key = rg !== undefined && name !== undefined ? `managed-identity:${where}${rg.toLowerCase()}/${name.toLowerCase()}` : address;
-    return identityFor(key, `${describeEntity(ref)}${ref.kind === "data" ? " (existing)" : ""}`, address, rg);
+    return identityFor(key, `${describeEntity(ref)}${ref.kind === "data" ? " (existing)" : ""}`, "managed identity", address, rg);
   };
 
   /**
@@ -112,7 +112,7 @@ export function buildModel(out: SynthOutput): Model {
     if (ref && ref.type === "azurerm_user_assigned_identity") return managedIdentity(ref);
     if (ref && ref.type === "azuread_application") {
       const name = r.literal(ref.stack, r.body(ref)?.display_name);
-      return identityFor(`application:${r.key(ref)}`, `application ${name ?? r.key(ref)}`, r.key(ref));
+      return identityFor(`application:${r.key(ref)}`, `application ${name ?? r.key(ref)}`, "application", r.key(ref));
     }
     if (ref && ref.type === "azuread_service_principal" && depth < 2) {
       const app = identityOf(ref.stack, r.body(ref)?.client_id, depth + 1);
@@ -120,11 +120,11 @@ export function buildModel(out: SynthOutput): Model {
     }
     if (ref && ref.type === "azuread_group") {
       const name = r.literal(ref.stack, r.body(ref)?.display_name);
-      return identityFor(`group:${r.key(ref)}`, `Entra group ${name ?? r.key(ref)}`, r.key(ref));
+      return identityFor(`group:${r.key(ref)}`, `Entra group ${name ?? r.key(ref)}`, "group", r.key(ref));
     }
     const lit = str(value);
     const named = /userAssignedIdentities\/([^/]+)$/i.exec(lit)?.[1];
-    return identityFor(`literal:${lit}`, named ? `${named} (by id)` : lit);
+    return identityFor(`literal:${lit}`, named ? `${named} (by id)` : lit, named ? "managed identity" : "principal");
   };
 
   const describeIssuer = (stack: string, value: unknown): string => {
@@ -296,6 +296,35 @@ export function buildModel(out: SynthOutput): Model {
     });
   }
 
+  // Who else can act as an application: its passwords, certificates and owners.
+  const actors: Actor[] = [];
+  const ACTOR_TYPES: Record<string, { kind: Actor["kind"]; of: string }> = {
+    azuread_application_password: { kind: "password", of: "application_id" },
+    azuread_application_certificate: { kind: "certificate", of: "application_id" },
+    azuread_service_principal_password: { kind: "password", of: "service_principal_id" },
+    azuread_service_principal_certificate: { kind: "certificate", of: "service_principal_id" },
+    azuread_application_owner: { kind: "owner", of: "application_id" },
+  };
+  const ownerName = (stack: string, v: unknown) => {
+    const ref = r.ref(stack, v);
+    return ref ? describeEntity(ref) : r.literal(stack, v) ?? str(v);
+  };
+  for (const res of resources(out, "resource", (t) => ACTOR_TYPES[t] !== undefined || t === "azuread_application" || t === "azuread_service_principal")) {
+    guarded(out, res.stack, `${res.type}.${res.name}`, () => {
+      const b = res.body;
+      const key = `${res.stack}/${res.type}.${res.name}`;
+      const a = ACTOR_TYPES[res.type];
+      if (a) {
+        const who = a.kind === "owner" ? ownerName(res.stack, b.owner_object_id) : r.literal(res.stack, b.display_name) ?? res.name;
+        actors.push({ key, identity: identityOf(res.stack, b[a.of] ?? (res.type === "azuread_application_password" ? b.application_object_id : undefined)), kind: a.kind, who });
+        return;
+      }
+      // Owners listed on the application or service principal itself.
+      const self = res.type === "azuread_application" ? `\${${res.type}.${res.name}.id}` : `\${${res.type}.${res.name}.client_id}`;
+      list(b.owners).forEach((o, i) => actors.push({ key: `${key}#owners[${i}]`, identity: identityOf(res.stack, self), kind: "owner", who: ownerName(res.stack, o) }));
+    });
+  }
+
   const namespaceOf = (stack: string, meta: any) => r.literal(stack, meta?.namespace ?? "default") ?? str(meta?.namespace);
 
   /** The identity a service account's client-id annotation names (a reference, or the literal id). */
@@ -418,6 +447,8 @@ export function buildModel(out: SynthOutput): Model {
   const sharedByGrant = new Map<Grant, SharedAccess[]>();
   for (const sh of sharedAccess) pushTo(sharedByGrant, sh.grant, sh);
 
+  const actorsByIdentity = new Map<string, Actor[]>();
+  for (const a of actors) pushTo(actorsByIdentity, a.identity.key, a);
   const chains: Chain[] = [];
   for (const credential of credentials) {
     const m = SA_SUBJECT.exec(credential.subject);
@@ -438,6 +469,9 @@ export function buildModel(out: SynthOutput): Model {
       } else if (saLiteral && !idLiteral) {
         problems.push(`service account annotation is the literal client id ${sa.clientIdentity.label}; it cannot be checked against ${credential.identity.label}`);
       }
+    }
+    for (const a of actorsByIdentity.get(credential.identity.key) ?? []) {
+      problems.push(a.kind === "owner" ? `owner ${a.who} can add credentials to ${credential.identity.label} and act as it` : `whoever holds ${a.kind} ${a.who} acts as ${credential.identity.label}`);
     }
     const pods = m ? podsBySa.get(`${env}|${m[1]}/${m[2]}`) ?? [] : [];
     for (const p of pods) if (!p.labelled) problems.push(`${p.kind} ${p.namespace}/${p.name} lacks ${USE_LABEL}: "true"`);
@@ -462,7 +496,7 @@ export function buildModel(out: SynthOutput): Model {
   }
 
   return {
-    credentials, grants, serviceAccounts, workloads, chains, sharedAccess, annotations: out.annotations,
+    credentials, grants, serviceAccounts, workloads, chains, sharedAccess, actors, annotations: out.annotations,
     guardrails: out.stacks.map((s) => ({ stack: s.name, ran: s.guardrails !== undefined, suppressed: s.guardrails?.suppressed ?? [] })),
     identities, vaults, raw: rawResources(out), warnings: out.warnings ?? [],
   };

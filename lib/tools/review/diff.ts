@@ -280,6 +280,20 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
   for (const k of headRaw.keys()) if (isSecret(k) && !baseRaw.has(k)) add(false, "new secret", md`${k}`, [{ entry: k }]);
   for (const k of baseRaw.keys()) if (isSecret(k) && !headRaw.has(k)) add(false, "secret removed", md`${k}`, [{ entry: k }]);
 
+  // Passwords, certificates and owners of applications: whoever holds or is one acts as the application.
+  const actorKey = (a: NonNullable<Model["actors"]>[number]) => `${a.key}|${a.identity.key}|${a.who}`;
+  const baseActors = new Set((base.actors ?? []).map(actorKey));
+  const headActors = new Set((head.actors ?? []).map(actorKey));
+  const actorText = (a: NonNullable<Model["actors"]>[number]) =>
+    a.kind === "owner" ? md`${a.who} owns ${a.identity.label}: an owner can add credentials to it and act as it` : md`${a.kind} ${a.who} on ${a.identity.label}: whoever holds it acts as it`;
+  for (const a of head.actors ?? []) {
+    if (!baseActors.has(actorKey(a))) add(true, a.kind === "owner" ? "new application owner" : "new application credential", actorText(a), [grantClaim(a.key)], credsOfIdentity(head, a.identity.key));
+    else changes.push({ security: false, kind: "", text: "", claims: [grantClaim(a.key)], credentials: [] });
+  }
+  for (const a of base.actors ?? []) {
+    if (!headActors.has(actorKey(a))) add(false, a.kind === "owner" ? "application owner removed" : "application credential removed", actorText(a), [grantClaim(a.key)], credsOfIdentity(base, a.identity.key));
+  }
+
   // The security pass: a stack that no longer carries its record, and every new suppression.
   const ranIn = new Set((base.guardrails ?? []).filter((g) => g.ran).map((g) => g.stack));
   const suppressedKey = (x: { rule: string; path: string; reason: string }) => `${x.rule}|${x.path}|${x.reason}`;

@@ -57,6 +57,8 @@ export interface Ref {
 export interface Identity {
   readonly key: string;
   readonly label: string;
+  /** What the principal is: a user-assigned managed identity, an Entra application (with its service principal), an Entra group, or an id given as a literal. */
+  readonly kind?: "managed identity" | "application" | "group" | "principal";
   /** The Terraform address (`stack/type.name`) that made or read it, when it is a resource or data source. */
   readonly address?: string;
 }
@@ -143,6 +145,19 @@ export interface Workload {
   readonly labelled: boolean;
 }
 
+/**
+ * Someone else who can act as an identity: a password or certificate of an Entra application or
+ * its service principal (whoever holds it signs in as the application), or an owner (who can add
+ * such credentials).
+ */
+export interface Actor {
+  readonly key: string;
+  readonly identity: Identity;
+  readonly kind: "password" | "certificate" | "owner";
+  /** The owner, in words; for credentials, their display name when given. */
+  readonly who: string;
+}
+
 /** One row: who (pod) can read what (scope), and through which links. */
 export interface Chain {
   readonly pod?: Workload;
@@ -166,6 +181,8 @@ export interface Model {
   readonly serviceAccounts: ServiceAccount[];
   readonly workloads: Workload[];
   readonly chains: Chain[];
+  /** Passwords, certificates and owners that can act as an identity of the chains. */
+  readonly actors?: Actor[];
   /** Access gained through identities that two or more workloads federate with. */
   readonly sharedAccess: SharedAccess[];
   readonly annotations: Annotation[];
