@@ -11,4 +11,5 @@ export { BUILT_IN_ROLES, roleFromDefinitionId } from "./roles";
 export { INERT_ATTRIBUTES, INERT_DATA_TYPES, INERT_PATHS, INERT_RESOURCE_TYPES } from "./relevance";
 export { pushTo, ReviewInputError } from "./util";
 export { inertReason } from "./relevance";
+export type { RawEntry } from "./relevance";
 export type { Actor, Annotation, Chain, Credential, Grant, Identity, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, StackDoc, SynthOutput, Workload } from "./types";

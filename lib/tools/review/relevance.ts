@@ -84,7 +84,9 @@ export function inertReason(type: string, path: string, tagsMatter = false): str
 
 /** A block the diff compares: its type (`azurerm_role_assignment`, `data.x`, `module`, `provider`, `manifest:Pod`, …) and body. */
 export interface RawEntry {
+  /** `azurerm_role_assignment`, `data.<type>`, `module`, `provider`, `terraform.backend`, `variable`, `manifest:<Kind>`, … */
   readonly type: string;
+  /** The block as written in the synth output. */
   readonly body: unknown;
 }
 

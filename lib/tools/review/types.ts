@@ -151,8 +151,11 @@ export interface Workload {
  * such credentials).
  */
 export interface Actor {
+  /** Its address: `stack/type.name`, or `stack/type.name#owners[i]` for an owner listed on the application. */
   readonly key: string;
+  /** The application it can act as. */
   readonly identity: Identity;
+  /** A credential (password, certificate) or an owner. */
   readonly kind: "password" | "certificate" | "owner";
   /** The owner, in words; for credentials, their display name when given. */
   readonly who: string;
