@@ -223,6 +223,19 @@ describe("resolved values, not raw arguments", () => {
     expect(diffModels(baseModel, head)).toEqual([expect.objectContaining({ security: true, kind: "unmodelled change", text: expect.stringContaining("changed: `lifecycle`") })]);
   });
 
+  test("a terraform_remote_state whose config disagrees with the producing stack's backend is ⚠️ and not followed", () => {
+    const headDir = edited(base, "workload", (json) => {
+      const [name, remote] = Object.entries<any>(json.data.terraform_remote_state)[0];
+      remote.config = { path: "/tmp/somebody-elses.tfstate" };
+      expect(name).toBe("cross-stack-reference-input-platform");
+    });
+    const head = model(headDir);
+    expect(head.warnings!.join("\n")).toContain("data.terraform_remote_state.cross-stack-reference-input-platform is named for stack platform but reads another state");
+    expect(head.chains[0].credential.issuer).not.toBe(baseModel.chains[0].credential.issuer);
+    expect(diffModels(baseModel, head).some((c) => c.security)).toBe(true);
+    expect(renderReview(head, baseModel)).toMatch(/### Review warnings\n\n- ⚠️ .*reads another state/);
+  });
+
   test("a federated credential naming its identity by user_assigned_identity_id (azurerm 4.66+) is read as one by parent_id", () => {
     const head = model(
       edited(base, "workload", (json) => {

@@ -239,6 +239,14 @@ function danglingReferences(out: SynthOutput): string[] {
   const EXPR = /\$\{([^}]*)\}/g;
   const REFERENCE = /(?<![\w.])(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)(?:\.outputs\.([A-Za-z0-9_-]+))?/g;
   for (const s of out.stacks) {
+    for (const remoteName of Object.keys(s.json?.data?.terraform_remote_state ?? {})) {
+      const producer = resolver.backendMismatch(s.name, remoteName);
+      if (producer) {
+        warnings.push(
+          `${s.file ?? s.name}: data.terraform_remote_state.${remoteName} is named for stack ${producer} but reads another state (its backend and config differ from stack ${producer}'s backend): what it reads is not in this synth output, so references through it are not followed`,
+        );
+      }
+    }
     const seen = new Set<string>();
     for (const block of ["resource", "data", "output", "module"]) {
       for (const str of strings(s.json?.[block])) {

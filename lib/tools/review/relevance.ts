@@ -6,7 +6,9 @@
  * the reviewed inert lists below (one place, a reason per entry) or a modelled change explains it;
  * everything else is at least a ⚠️ unmodelled change. docs/review.md lists these entries.
  */
-import type { SynthOutput } from "./types";
+import type { RawEntry, SynthOutput } from "./types";
+
+export type { RawEntry } from "./types";
 import { isObject } from "./util";
 
 /**
@@ -80,14 +82,6 @@ export function inertReason(type: string, path: string, tagsMatter = false): str
   if (top === "tags" && tagsMatter) return undefined;
   if (!type.startsWith("manifest:") && INERT_ATTRIBUTES[top] !== undefined) return INERT_ATTRIBUTES[top];
   return INERT_PATHS.find((p) => p.types.test(type) && p.path.test(path))?.reason;
-}
-
-/** A block the diff compares: its type (`azurerm_role_assignment`, `data.x`, `module`, `provider`, `manifest:Pod`, …) and body. */
-export interface RawEntry {
-  /** `azurerm_role_assignment`, `data.<type>`, `module`, `provider`, `terraform.backend`, `variable`, `manifest:<Kind>`, … */
-  readonly type: string;
-  /** The block as written in the synth output. */
-  readonly body: unknown;
 }
 
 /** The address of a Kubernetes object found next to a stack: kind, namespace and name (not the file it is in). */

@@ -77,10 +77,26 @@ export class Resolver {
 
   private readonly producers = new Map<string, string | undefined>();
 
+  /**
+   * The stack a `cross-stack-reference-input-<stack>` remote state is named for, when its backend
+   * and config are not that stack's backend (cdktf writes them equal): Terraform reads the state
+   * the config points to, which may hold anything.
+   */
+  public backendMismatch(consumer: string, remoteName: string): string | undefined {
+    const remote = this.byName.get(consumer)?.json?.data?.terraform_remote_state?.[remoteName];
+    const named = /^cross-stack-reference-input-(.+)$/.exec(remoteName)?.[1];
+    const producer = named ? this.byName.get(named) : undefined;
+    if (!producer || !isObject(remote)) return undefined;
+    const wanted = stableJson({ backend: remote.backend === "remote" ? "cloud" : remote.backend, config: withoutWorkspace(remote.config) });
+    return backendsOf(producer.json).includes(wanted) ? undefined : producer.name;
+  }
+
   private findProducer(consumer: string, remoteName: string, output: string): string | undefined {
     const remote = this.byName.get(consumer)?.json?.data?.terraform_remote_state?.[remoteName];
     const named = /^cross-stack-reference-input-(.+)$/.exec(remoteName)?.[1];
-    if (named && this.byName.has(named) && named !== consumer) return named;
+    // A remote state named for a stack but configured for another backend reads that other
+    // state: it is not followed (and loadSynthOutput warns).
+    if (named && this.byName.has(named) && named !== consumer) return this.backendMismatch(consumer, remoteName) ? undefined : named;
     if (remote?.config !== undefined) {
       const wanted = stableJson({ backend: remote.backend === "remote" ? "cloud" : remote.backend, config: withoutWorkspace(remote.config) });
       const byBackend = this.out.stacks.filter((s) => s.name !== consumer && backendsOf(s.json).includes(wanted));

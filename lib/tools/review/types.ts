@@ -1,5 +1,4 @@
 /** The review's data types: the synth output as read, and the model of trust chains built from it. */
-import type { RawEntry } from "./relevance";
 
 /** The environment and team a stack belongs to, from its `//.azwi` metadata (absent for stacks without it). */
 export interface StackDoc {
@@ -202,4 +201,12 @@ export interface Model {
   readonly raw?: ReadonlyMap<string, RawEntry>;
   /** Problems in the input that did not stop the review. */
   readonly warnings?: string[];
+}
+
+/** A block the diff compares: its type (`azurerm_role_assignment`, `data.x`, `module`, `provider`, `manifest:Pod`, …) and body. */
+export interface RawEntry {
+  /** `azurerm_role_assignment`, `data.<type>`, `module`, `provider`, `terraform.backend`, `variable`, `manifest:<Kind>`, … */
+  readonly type: string;
+  /** The block as written in the synth output. */
+  readonly body: unknown;
 }
