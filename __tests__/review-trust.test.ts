@@ -236,6 +236,21 @@ describe("resolved values, not raw arguments", () => {
     expect(renderReview(head, baseModel)).toMatch(/### Review warnings\n\n- ⚠️ .*reads another state/);
   });
 
+  test("a scope given through a local value or a variable's default is followed: widening it to the vault is ⚠️ widened scope", () => {
+    for (const how of ["local", "var"] as const) {
+      const head = model(
+        edited(base, "workload", (json) => {
+          const ra = one(json.resource.azurerm_role_assignment);
+          const vaultScope = ra.scope.replace(/\.[a-z_]+\}$/, ".key_vault_id}");
+          if (how === "local") json.locals = { scope: vaultScope };
+          else json.variable = { ...json.variable, scope: { type: "string", default: vaultScope } };
+          ra.scope = `\${${how}.scope}`;
+        }),
+      );
+      expect([how, diffModels(baseModel, head).find((c) => c.kind === "widened scope")?.text]).toEqual([how, expect.stringContaining("→ vault azwi-kv-tutorial")]);
+    }
+  });
+
   test("a federated credential naming its identity by user_assigned_identity_id (azurerm 4.66+) is read as one by parent_id", () => {
     const head = model(
       edited(base, "workload", (json) => {

@@ -31,8 +31,13 @@ export class Resolver {
     const m = REF.exec(value);
     if (!m) return undefined;
     const [, data, type, name, rest, suffix] = m;
-    if (!data && NOT_RESOURCES.has(type)) return undefined;
     const attr = rest.replace(/^\./, "");
+    // A local value or a variable's default that is itself a reference is followed to it.
+    if (!data && (type === "local" || type === "var") && !attr) {
+      const inner = this.ref(stack, this.indirect(stack, type, name), depth + 1);
+      return inner ? { ...inner, suffix: inner.suffix + suffix } : undefined;
+    }
+    if (!data && NOT_RESOURCES.has(type)) return undefined;
     if (data && type === "terraform_remote_state") {
       const output = /^outputs\.(.+)$/.exec(attr)?.[1];
       const producer = output ? this.producerOf(stack, name, output) : undefined;
@@ -44,9 +49,20 @@ export class Resolver {
     return { stack, kind: data ? "data" : "resource", type, name, attr, suffix };
   }
 
-  /** The literal value of `value`, following references to literal attributes (e.g. a resource's `name`). */
+  /** What `local.<name>` or `var.<name>` stands for in `stack`: the local's value, or the variable's default. */
+  private indirect(stack: string, type: string, name: string): unknown {
+    const json = this.byName.get(stack)?.json;
+    return type === "local" ? json?.locals?.[name] : json?.variable?.[name]?.default;
+  }
+
+  /** The literal value of `value`, following references to literal attributes (e.g. a resource's `name`), local values and variable defaults. */
   public literal(stack: string, value: unknown, depth = 0): string | undefined {
     if (typeof value !== "string" || depth > 8) return undefined;
+    const indirect = /^\$\{(local|var)\.([A-Za-z0-9_-]+)\}(.*)$/s.exec(value);
+    if (indirect) {
+      const lit = this.literal(stack, this.indirect(stack, indirect[1], indirect[2]), depth + 1);
+      return lit === undefined ? undefined : lit + indirect[3];
+    }
     const r = this.ref(stack, value, depth);
     if (!r) return value.includes("${") ? undefined : value;
     const body = this.body(r);
