@@ -10,7 +10,7 @@ import * as path from "path";
 import { main, EXIT_CHANGED } from "../lib/tools/review/cli";
 import { GITHUB_COMMENT_LIMIT, NO_CHANGE, review } from "../lib/tools/review/render";
 import { MERMAID_MAX_CHARS, MERMAID_MAX_EDGES } from "../lib/tools/review/mermaid";
-import { checkMermaidAll, model, root, synthDir } from "./support/review-fixtures";
+import { checkMermaidAll, edited, model, root, synthDir } from "./support/review-fixtures";
 
 const { writeReviewFixture } = require("../bench/review-fixture") as { writeReviewFixture(o: { workloads: number; namespaces?: number; add?: boolean; widen?: number; rename?: number }): string };
 
@@ -40,7 +40,7 @@ describe("a base and a head of 1000 workloads in 20 namespaces (the head adds on
   });
 
   test("leads with a summary line of counts", () => {
-    expect(comment().split("\n")[2]).toBe("**Changes:** 1 chain added, 0 removed, 2 changed; ⚠️ 6 security-relevant changes; 1001 chains in all.");
+    expect(comment().split("\n")[2]).toBe("**⚠️ 7 security-relevant changes** (riskiest first); 1 chain added, 0 removed, 2 changed; 1001 chains in all.");
   });
 
   test("flags the widened grant ⚠️ on its own line", () => {
@@ -49,7 +49,7 @@ describe("a base and a head of 1000 workloads in 20 namespaces (the head adds on
 
   test("shows the added workload", () => {
     expect(comment()).toMatch(/^- ⚠️ \*\*new subject\*\*: id-team-0-app-1000 now trusts `system:serviceaccount:team-0:app-1000`/m);
-    expect(comment()).toMatch(/^- ⚠️ \*\*new workload\*\*: pod team-0\/app-1000 runs as team-0\/app-1000 with workload identity$/m);
+    expect(comment()).toMatch(/^- ⚠️ \*\*new workload\*\*: pod team-0\/app-1000 runs as federated service account team-0\/app-1000 with workload identity$/m);
   });
 
   test("shows the renamed service account and the credential it replaces", () => {
@@ -119,6 +119,37 @@ describe("the hard limit", () => {
   });
 });
 
+describe("never buried", () => {
+  test("an oversized value is cut in place: the comment keeps its count, every change line and the marker", () => {
+    const huge = "x".repeat(200_000);
+    const head = model(
+      edited(synthDir(), "workload", (json) => {
+        const fic = Object.values<any>(json.resource.azurerm_federated_identity_credential)[0];
+        fic.subject = `system:serviceaccount:default:${huge}`;
+        json.resource.terraform_data = { t: { provisioner: [{ "local-exec": { command: huge } }] } };
+      }),
+    );
+    const result = review(head, model(synthDir()));
+    expect(result.comment.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(result.comment.split("\n")[2]).toMatch(/^\*\*⚠️ \d+ security-relevant changes\*\*/);
+    expect(result.comment).toMatch(/^- ⚠️ \*\*provisioner\*\*/m);
+    expect(result.comment).toMatch(/^- ⚠️ \*\*federated credential updated in place\*\*: .*… \(\d+ more characters\)/m);
+    expect(result.comment).not.toContain("more changes not shown");
+  });
+
+  test("the riskiest change comes first: a provisioner before a new workload", () => {
+    const base = synthDir();
+    const head = model(
+      edited(base, "workload", (json) => {
+        json.resource.kubernetes_pod_v1.extra = { ...Object.values<any>(json.resource.kubernetes_pod_v1)[0], metadata: { name: "extra", namespace: "default" } };
+        json.resource.terraform_data = { t: { provisioner: [{ "local-exec": { command: "az role assignment create --role Owner" } }] } };
+      }),
+    );
+    const lines = review(head, model(base)).comment.split("\n").filter((l) => l.startsWith("- ⚠️"));
+    expect(lines[0]).toMatch(/^- ⚠️ \*\*provisioner\*\*/);
+  });
+});
+
 describe("silence when nothing changed", () => {
   const dir = writeReviewFixture({ workloads: 20 });
 
@@ -134,9 +165,9 @@ describe("silence when nothing changed", () => {
 });
 
 describe("the default app's review reads as before", () => {
-  test("is the README's example", () => {
-    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-    const example = /The default app's review:\n\n````markdown\n([\s\S]*?)````/.exec(readme)![1];
+  test("is the example in docs/review.md", () => {
+    const doc = fs.readFileSync(path.join(root, "docs", "review.md"), "utf8");
+    const example = /The default app's review:\n\n````markdown\n([\s\S]*?)````/.exec(doc)![1];
     expect(review(model(synthDir())).comment).toBe(example);
   });
 });

@@ -10,6 +10,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { diffModels, privilegeNote, renderReview } from "../lib/tools/review/render";
 import { main } from "../lib/tools/review/cli";
+import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { WorkloadIdentityChecks } from "../lib";
 import { edited, model, root, synthDir, writeSynthDir } from "./support/review-fixtures";
 
 const base = synthDir();
@@ -150,12 +152,174 @@ describe("modelled changes say what they mean", () => {
     expect(changes[0].text).toContain("`kubernetes_role_binding_v1.b` in stack workload added – the review does not model this: check it");
   });
 
-  test("ignores what is not identity-relevant: tags and a pod's image", () => {
+  test("ignores tags on an identity (an inert attribute)", () => {
     const head = edited(base, "workload", (json) => {
       one(json.resource.azurerm_user_assigned_identity).tags = { team: "x" };
-      one(json.resource.kubernetes_pod_v1).spec.container[0].image = "nginx:2";
     });
     expect(diffModels(baseModel, model(head))).toEqual([]);
+  });
+
+  test("flags a new image of a pod that runs as a federated service account (what runs as the identity changed)", () => {
+    const head = edited(base, "workload", (json) => {
+      one(json.resource.kubernetes_pod_v1).spec.container[0].image = "nginx:2";
+    });
+    expect(diffModels(baseModel, model(head))).toEqual([
+      expect.objectContaining({ security: true, kind: "code running as a federated service account changed", text: expect.stringContaining("`image` changed – the new code gets the identity's tokens") }),
+    ]);
+  });
+
+
+});
+
+describe("resolved values, not raw arguments", () => {
+  test("a scope moved from a secret's resource_versionless_id to its key_vault_id is the whole vault: ⚠️ widened scope", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const ra = one(json.resource.azurerm_role_assignment);
+        ra.scope = ra.scope.replace(/\.[a-z_]+\}$/, ".key_vault_id}");
+      }),
+    );
+    const before = one(JSON.parse(fs.readFileSync(path.join(base, "stacks", "workload", "cdk.tf.json"), "utf8")).resource.azurerm_role_assignment).scope;
+    expect(before).toMatch(/^\$\{(data\.)?azurerm_key_vault_secret\./);
+    expect(diffModels(baseModel, head)).toContainEqual(expect.objectContaining({ security: true, kind: "widened scope", text: expect.stringContaining("→ vault azwi-kv-tutorial") }));
+  });
+
+  test("a scope on another attribute of a secret is shown as written, never as the secret", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const ra = one(json.resource.azurerm_role_assignment);
+        ra.scope = ra.scope.replace(/\.[a-z_]+\}$/, ".name}");
+      }),
+    );
+    expect(head.grants.some((g) => /azurerm_key_vault_secret\.[^.]+\.name$/.test(g.scope))).toBe(true);
+    expect(diffModels(baseModel, head).some((c) => c.security)).toBe(true);
+  });
+
+  test("an identity with the same name and resource group under an aliased provider is another principal", () => {
+    const handWritten = (alias?: string) =>
+      model(
+        writeSynthDir({
+          apps: {
+            provider: { azurerm: [{ features: {} }, { alias: "other", features: {}, subscription_id: "00000000-0000-0000-0000-0000000000bb" }] },
+            resource: {
+              azurerm_user_assigned_identity: { a: { name: "api", resource_group_name: "rg", location: "westeurope", ...(alias ? { provider: `azurerm.${alias}` } : {}) } },
+              azurerm_role_assignment: { r: { scope: "/subscriptions/0/resourceGroups/rg", role_definition_name: "Reader", principal_id: "${azurerm_user_assigned_identity.a.principal_id}" } },
+            },
+          },
+        }),
+      );
+    const [before, after] = [handWritten(), handWritten("other")];
+    expect(after.grants[0].identity.key).not.toBe(before.grants[0].identity.key);
+    expect(after.grants[0].identity.key).toContain("00000000-0000-0000-0000-0000000000bb/");
+    expect(diffModels(before, after).some((c) => c.security)).toBe(true);
+  });
+
+  test("a credential whose replacement arguments are unchanged, written differently, is no change; its other arguments are compared", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        one(json.resource.azurerm_federated_identity_credential).lifecycle = { ignore_changes: ["subject"] };
+      }),
+    );
+    expect(diffModels(baseModel, head)).toEqual([expect.objectContaining({ security: true, kind: "unmodelled change", text: expect.stringContaining("changed: `lifecycle`") })]);
+  });
+
+  test("a terraform_remote_state whose config disagrees with the producing stack's backend is ⚠️ and not followed", () => {
+    const headDir = edited(base, "workload", (json) => {
+      const [name, remote] = Object.entries<any>(json.data.terraform_remote_state)[0];
+      remote.config = { path: "/tmp/somebody-elses.tfstate" };
+      expect(name).toBe("cross-stack-reference-input-platform");
+    });
+    const head = model(headDir);
+    expect(head.warnings!.join("\n")).toContain("data.terraform_remote_state.cross-stack-reference-input-platform is named for stack platform but reads another state");
+    expect(head.chains[0].credential.issuer).not.toBe(baseModel.chains[0].credential.issuer);
+    expect(diffModels(baseModel, head).some((c) => c.security)).toBe(true);
+    expect(renderReview(head, baseModel)).toMatch(/### Review warnings\n\n- ⚠️ .*reads another state/);
+  });
+
+  test("a scope given through a local value or a variable's default is followed: widening it to the vault is ⚠️ widened scope", () => {
+    for (const how of ["local", "var"] as const) {
+      const head = model(
+        edited(base, "workload", (json) => {
+          const ra = one(json.resource.azurerm_role_assignment);
+          const vaultScope = ra.scope.replace(/\.[a-z_]+\}$/, ".key_vault_id}");
+          if (how === "local") json.locals = { scope: vaultScope };
+          else json.variable = { ...json.variable, scope: { type: "string", default: vaultScope } };
+          ra.scope = `\${${how}.scope}`;
+        }),
+      );
+      expect([how, diffModels(baseModel, head).find((c) => c.kind === "widened scope")?.text]).toEqual([how, expect.stringContaining("→ vault azwi-kv-tutorial")]);
+    }
+  });
+
+  test("a federated credential naming its identity by user_assigned_identity_id (azurerm 4.66+) is read as one by parent_id", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const fic = one(json.resource.azurerm_federated_identity_credential);
+        fic.user_assigned_identity_id = fic.parent_id;
+        delete fic.parent_id;
+      }),
+    );
+    expect(head.chains[0].credential.identity.label).toBe("myIdentity");
+    expect(diffModels(baseModel, head)).toEqual([]);
+  });
+});
+
+describe("the service account is the trust boundary, not the label", () => {
+  const pod = (json: any) => one(json.resource.kubernetes_pod_v1);
+
+  test("a new unlabelled pod running as a federated service account is ⚠️", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const p = JSON.parse(JSON.stringify(pod(json)));
+        p.metadata = { name: "unlabelled", namespace: "default" };
+        json.resource.kubernetes_pod_v1.unlabelled = p;
+      }),
+    );
+    expect(diffModels(baseModel, head)).toContainEqual(
+      expect.objectContaining({ security: true, kind: "new workload", text: expect.stringContaining("runs as federated service account default/workload-identity-sa without the azure.workload.identity/use label") }),
+    );
+  });
+
+  test("a projected service account token volume is ⚠️", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        const spec = pod(json).spec;
+        spec.volume = [...(spec.volume ?? []), { name: "tok", projected: [{ sources: [{ service_account_token: [{ audience: "api://AzureADTokenExchange", path: "token" }] }] }] }];
+      }),
+    );
+    expect(diffModels(baseModel, head)).toContainEqual(expect.objectContaining({ security: true, kind: "projected service account token" }));
+  });
+
+  test("a token request is ⚠️ token request", () => {
+    const head = model(
+      edited(base, "workload", (json) => {
+        json.resource.kubernetes_token_request_v1 = { t: { metadata: { name: "workload-identity-sa", namespace: "default" }, spec: { audiences: ["api://AzureADTokenExchange"] } } };
+      }),
+    );
+    expect(diffModels(baseModel, head)).toEqual([expect.objectContaining({ security: true, kind: "token request" })]);
+  });
+});
+
+describe("the security pass's record", () => {
+  test("a stack that no longer carries it (skipValidation) is ⚠️ guardrails did not run, and the findings say so instead of None", () => {
+    const head = model(edited(base, "workload", (json) => delete json["//"].azwi_guardrails));
+    expect(diffModels(baseModel, head)).toEqual([expect.objectContaining({ security: true, kind: "guardrails did not run" })]);
+    const md = renderReview(head, baseModel);
+    expect(md).toMatch(/## Guardrail findings\n\n- ⚠️ \*\*guardrails did not run\*\* for stack workload: no record of the security pass/);
+    expect(md).not.toMatch(/## Guardrail findings\n\nNone\./);
+  });
+
+  test("a suppressed finding travels with the output: shown with its reason, and ⚠️ when new", () => {
+    const suppressedDir = synthDir({}, (app) => {
+      const ws = app.node.findChild("workload") as any;
+      const secret = new KeyVaultSecret(ws, "plain", { name: "plain", keyVaultId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", value: "x" });
+      WorkloadIdentityChecks.suppress(secret, "AZWI003", "a throwaway value for the smoke test");
+    });
+    const head = model(suppressedDir);
+    expect(diffModels(baseModel, head)).toContainEqual(
+      expect.objectContaining({ security: true, kind: "new suppression", text: expect.stringContaining("AZWI003 on `workload/plain` in stack workload is suppressed because a throwaway value for the smoke test") }),
+    );
+    expect(renderReview(head)).toContain("- suppressed: AZWI003 on `workload/plain` (workload) because a throwaway value for the smoke test");
   });
 });
 
@@ -207,6 +371,74 @@ describe("malformed input exits 2 with a message naming the file", () => {
       fs.writeFileSync(file, "kind: ServiceAccount\nmetadata: [unclosed\n");
       return { dir, file };
     }, /not valid YAML/],
+    ["a duplicate key in a stack's JSON (Terraform applies both, JSON.parse keeps one)", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(stackFile(dir), '{"resource": {"azurerm_role_assignment": {"a": {"scope": "x"}}}, "resource": {}}');
+      return { dir, file: stackFile(dir) };
+    }, /duplicate key "resource"/],
+    ["a duplicate key in manifest.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const manifest = path.join(dir, "manifest.json");
+      fs.writeFileSync(manifest, fs.readFileSync(manifest, "utf8").replace(/^\{/, '{"stacks": {},'));
+      return { dir, file: manifest };
+    }, /duplicate key "stacks"/],
+    ["JSON nested deeper than the review reads", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(stackFile(dir), `{"locals": {"x": ${"[".repeat(5000)}${"]".repeat(5000)}}}`);
+      return { dir, file: stackFile(dir) };
+    }, /nested deeper than 200 levels/],
+    ["a *.tf file beside cdk.tf.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(path.join(dir, "stacks", "apps", "extra.tf"), 'resource "terraform_data" "x" {}');
+      return { dir, file: "extra.tf" };
+    }, /Terraform reads and applies every \*\.tf/],
+    ["an override file beside cdk.tf.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(path.join(dir, "stacks", "apps", "cdk_override.tf.json"), "{}");
+      return { dir, file: "cdk_override.tf.json" };
+    }, /beside cdk\.tf\.json/],
+    ["an auto.tfvars file beside cdk.tf.json", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      fs.writeFileSync(path.join(dir, "stacks", "apps", "x.auto.tfvars.json"), "{}");
+      return { dir, file: "x.auto.tfvars.json" };
+    }, /beside cdk\.tf\.json/],
+    ["a synthesizedStackPath that is not the cdk.tf.json of its workingDirectory", () => {
+      const dir = writeSynthDir({ apps: { resource: {} }, other: { resource: {} } });
+      const manifest = path.join(dir, "manifest.json");
+      const json = JSON.parse(fs.readFileSync(manifest, "utf8"));
+      json.stacks.apps.workingDirectory = "stacks/other";
+      fs.writeFileSync(manifest, JSON.stringify(json));
+      return { dir, file: manifest };
+    }, /is not the cdk\.tf\.json in its workingDirectory/],
+    ["a stack file that is a symlink out of the output directory", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const outside = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azwi-outside-")), "cdk.tf.json");
+      fs.writeFileSync(outside, "{}");
+      fs.rmSync(stackFile(dir));
+      fs.symlinkSync(outside, stackFile(dir));
+      return { dir, file: stackFile(dir) };
+    }, /leaves the synth output directory/],
+    ["a manifest that is a symlink out of the output directory", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const outside = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azwi-outside-")), "sa.yaml");
+      fs.writeFileSync(outside, "kind: ServiceAccount\n");
+      fs.symlinkSync(outside, path.join(dir, "stacks", "apps", "sa.yaml"));
+      return { dir, file: path.join(dir, "stacks", "apps", "sa.yaml") };
+    }, /leaves the synth output directory/],
+    ["a YAML alias bomb", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const file = path.join(dir, "stacks", "apps", "bomb.yaml");
+      const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+      for (let i = 1; i < 10; i++) levels.push(`${"abcdefghij"[i]}: &${"abcdefghij"[i]} [${Array(9).fill(`*${"abcdefghij"[i - 1]}`).join(", ")}]`);
+      fs.writeFileSync(file, `kind: ConfigMap\n${levels.join("\n")}\n`);
+      return { dir, file };
+    }, /resource exhaustion/],
+    ["a manifest that cannot be read (a dangling symlink)", () => {
+      const dir = writeSynthDir({ apps: { resource: {} } });
+      const file = path.join(dir, "stacks", "apps", "sa.yaml");
+      fs.symlinkSync(path.join(dir, "stacks", "apps", "gone.yaml"), file);
+      return { dir, file };
+    }, /is missing|cannot be read/],
   ];
 
   test.each(cases)("%s", (_name, make, message) => {

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
+import * as YAML from "yaml";
 import { FederatedWorkload } from "../lib";
 import { diffModels, mermaidOf, renderReview, sharedAccessText } from "../lib/tools/review/render";
 import { main } from "../lib/tools/review/cli";
@@ -122,6 +123,57 @@ describe("review of GitOps mode", () => {
     expect(c.serviceAccount?.clientIdentity?.label).toBe("myIdentity");
     expect(c.problems).toEqual([]);
   });
+
+  const gitops = synthDir({ KUBERNETES_OBJECTS: "manifests" });
+  const withManifests = (edit: (dir: string) => void) => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-gitops-"));
+    fs.cpSync(gitops, copy, { recursive: true });
+    edit(path.join(copy, "stacks", "workload", "manifests"));
+    return copy;
+  };
+  // The templates, relative to the manifests directory (`<NN>-<kind>/<namespace>/<name>.yaml.tmpl`).
+  const yamlFiles = (dir: string) => (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".yaml.tmpl")).sort();
+
+  test("keys objects by kind, namespace and name: moving one to another file is no change", () => {
+    const moved = withManifests((d) => {
+      const [f] = yamlFiles(d);
+      fs.renameSync(path.join(d, f), path.join(d, `renamed-${path.basename(f)}`));
+    });
+    expect(diffModels(model(gitops), model(moved))).toEqual([]);
+  });
+
+  test("reads a Kubernetes object written as JSON, and flags a new one", () => {
+    const head = withManifests((d) => {
+      fs.writeFileSync(path.join(d, "extra.json"), JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "extra", namespace: "default" }, spec: { serviceAccountName: "workload-identity-sa", containers: [{ name: "x", image: "x" }] } }));
+    });
+    expect(diffModels(model(gitops), model(head))).toContainEqual(
+      expect.objectContaining({ security: true, kind: "new workload", text: expect.stringContaining("runs as federated service account default/workload-identity-sa") }),
+    );
+  });
+
+  test("resolves YAML merge keys: a client id given through an anchor is read", () => {
+    const head = withManifests((d) => {
+      const f = path.join(d, yamlFiles(d).find((x) => x.startsWith("10-serviceaccount"))!);
+      const sa = YAML.parse(fs.readFileSync(f, "utf8"));
+      const annotations = sa.metadata.annotations;
+      fs.writeFileSync(
+        f,
+        `x-base: &base\n  azure.workload.identity/client-id: "00000000-0000-0000-0000-00000000000a"\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${sa.metadata.name}\n  namespace: ${sa.metadata.namespace}\n  annotations:\n    <<: *base\n`,
+      );
+      expect(annotations).toBeDefined();
+    });
+    expect(diffModels(model(gitops), model(head))).toContainEqual(
+      expect.objectContaining({ security: true, kind: "service account annotation switched", text: expect.stringContaining("→ 00000000-0000-0000-0000-00000000000a") }),
+    );
+  });
+
+  test("warns when two files hold the same object", () => {
+    const head = withManifests((d) => {
+      const [f] = yamlFiles(d);
+      fs.copyFileSync(path.join(d, f), path.join(d, `copy-${path.basename(f)}`));
+    });
+    expect((model(head).warnings ?? []).join("\n")).toMatch(/is also in .* a GitOps tool applies one of them/);
+  });
 });
 
 describe("review of scopes", () => {
@@ -198,7 +250,41 @@ describe("review of a hand-written stack", () => {
     expect(c.credential.identity.label).toBe("application wi-payments-api");
     expect(c.serviceAccount?.clientIdentity?.label).toBe("application wi-payments-api");
     expect(c.grant).toMatchObject({ role: "Key Vault Secrets User", scope: "secret db-password in vault kv-payments" });
-    expect(c.problems).toEqual([]);
+    // The deployer owns what it creates (so a least-privilege deployer can manage it): one note, naming it.
+    expect(c.problems).toEqual(["owner eks/data.azuread_client_config.azuread-deployer can add credentials to application wi-payments-api and act as it"]);
+  });
+
+  describe("applications are applications, and whoever can act as one is a principal of its chain", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-app-"));
+    const app = new App({ outdir });
+    new AppRegistrationExample(app, "eks");
+    app.synth();
+    const stackOf = () => JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "eks", "cdk.tf.json"), "utf8"));
+    const appAddress = Object.keys(stackOf().resource.azuread_application)[0];
+    const baseModel = model(outdir);
+
+    test("the picture labels the application as an application, not a managed identity", () => {
+      const picture = mermaidOf(baseModel);
+      expect(picture).toContain('("application wi-payments-api")');
+      expect(picture).not.toContain("managed identity application");
+    });
+
+    test("a new application password is ⚠️ and noted on the chain", () => {
+      const head = model(edited(outdir, "eks", (json) => (json.resource.azuread_application_password = { p: { application_id: `\${azuread_application.${appAddress}.id}`, display_name: "ci" } })));
+      expect(diffModels(baseModel, head)).toContainEqual(
+        expect.objectContaining({ security: true, kind: "new application credential", text: "password ci on application wi-payments-api: whoever holds it acts as it" }),
+      );
+      expect(head.chains[0].problems).toContain("whoever holds password ci acts as application wi-payments-api");
+    });
+
+    test("a new owner, on the application or as azuread_application_owner, is ⚠️", () => {
+      const listed = model(edited(outdir, "eks", (json) => (json.resource.azuread_application[appAddress].owners = ["11111111-1111-1111-1111-111111111111"])));
+      expect(diffModels(baseModel, listed)).toContainEqual(expect.objectContaining({ security: true, kind: "new application owner", text: expect.stringContaining("owns application wi-payments-api") }));
+      const separate = model(
+        edited(outdir, "eks", (json) => (json.resource.azuread_application_owner = { o: { application_id: `\${azuread_application.${appAddress}.id}`, owner_object_id: "22222222-2222-2222-2222-222222222222" } })),
+      );
+      expect(diffModels(baseModel, separate)).toEqual([expect.objectContaining({ security: true, kind: "new application owner" })]);
+    });
   });
 });
 

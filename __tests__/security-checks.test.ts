@@ -212,6 +212,18 @@ describe("WorkloadIdentityChecks on hand-written stacks", () => {
     expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/credential number 21/), expect.stringMatching(/repeats issuer and subject/)]));
   });
 
+  test("AZWI013 counts credentials that name their identity by user_assigned_identity_id (azurerm 4.66+)", () => {
+    const { findings } = handWritten((s) => {
+      const parent = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shared";
+      for (let i = 0; i < 21; i++) {
+        const f = fic(s, `fic${i}`, "", `system:serviceaccount:default:sa${i}`);
+        f.addOverride("parent_id", null);
+        f.addOverride("user_assigned_identity_id", parent);
+      }
+    });
+    expect(findings.filter((f) => f.ruleId === "AZWI013").map((f) => f.message)).toEqual([expect.stringMatching(/credential number 21 of identity \/subscriptions\/x\/.*shared/)]);
+  });
+
   test("AZWI014: privileged container in a workload identity pod (a warning)", () => {
     const { findings } = handWritten((s) =>
       new PodV1(s, "pod", { metadata: { name: "p", labels: labelled }, spec: { container: [{ name: "c", image: "i", securityContext: { privileged: true } }] } }),
@@ -363,5 +375,30 @@ describe("AZWI015: a hand-written template where a token or a literal is expecte
       WorkloadIdentityChecks.suppress(ra, "AZWI015", "the principal comes from a Terraform variable set by the pipeline");
     });
     expect(azwi015(findings).map((f) => f.suppressedBecause)).toEqual(["the principal comes from a Terraform variable set by the pipeline"]);
+  });
+});
+
+describe("the record of the security pass in the synth output", () => {
+  const stackJson = (app: App, stack: string) => JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+
+  test("each checked stack records that the pass ran, with every suppressed finding, its rule, path and reason", () => {
+    const { app, stack } = handWritten((s) => {
+      const vault = new KeyVault(s, "kv", { name: "kv", location: "x", resourceGroupName: "rg", tenantId: "t", skuName: "standard" });
+      WorkloadIdentityChecks.suppress(vault, "AZWI002", "a scratch vault whose secrets are regenerated");
+    });
+    app.synth();
+    expect(stackJson(app, stack.node.id)["//"].azwi_guardrails).toEqual({
+      suppressed: [{ rule: "AZWI002", path: "hand/kv", reason: "a scratch vault whose secrets are regenerated", message: "has purge protection off" }],
+    });
+  });
+
+  test("a stack synthesized with skipValidation carries no record", () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "azwi-sec-")), skipValidation: true });
+    const stack = new TerraformStack(app, "hand");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    Aspects.of(stack).add(new WorkloadIdentityChecks());
+    new KeyVaultSecret(stack, "sec", { name: "s", keyVaultId: "/v", value: "Hello!" });
+    app.synth();
+    expect(stackJson(app, "hand")["//"]?.azwi_guardrails).toBeUndefined();
   });
 });

@@ -50,3 +50,10 @@ export const SAMPLE_IMAGE = "ghcr.io/azure/azure-workload-identity/msal-go";
 
 /** Environment variable the webhook sets to the projected token's path (moved in v1.6.0). */
 export const FEDERATED_TOKEN_FILE_ENV = "AZURE_FEDERATED_TOKEN_FILE";
+
+/**
+ * The key under a stack JSON's top-level `"//"` (a comment to Terraform) where the security pass
+ * records that it ran for the stack, with every finding it suppressed and why. The review reads
+ * it: a stack without it was synthesized without the pass (e.g. `skipValidation`).
+ */
+export const GUARDRAILS_RECORD = "azwi_guardrails";

@@ -5,7 +5,9 @@
  * as an unmodelled change, so a change the model does not understand is never summarised as
  * "no change" (fail safe).
  */
-import { Chain, Credential, Grant, Model, ScopeLevel, WORKLOAD_RUNTIME_PATH, pushTo } from "./model";
+import { Chain, Credential, Grant, Model, ScopeLevel, pushTo } from "./model";
+import { ALWAYS_REPORTED_PATH, inertReason, RawEntry } from "./relevance";
+import { isObject } from "./util";
 import { code, Markdown, md } from "./escape";
 import { roleRank } from "./rank";
 
@@ -41,12 +43,16 @@ function grantClaim(key: string): Claim {
   return { entry: key.slice(0, hash), paths: new RegExp(`^${attr}(\\[|\\.|$)`) };
 }
 
-const CREDENTIAL_PATHS = /^(name|display_name|parent_id|application_id|resource_group_name|issuer|subject|audience|audiences|claims_matching_expression)(\[|\.|$)/;
+const CREDENTIAL_PATHS = /^(name|display_name|parent_id|user_assigned_identity_id|application_id|resource_group_name|issuer|subject|audience|audiences|claims_matching_expression)(\[|\.|$)/;
 const SAME_GRANT_PATHS = /^(role_definition_name|role_definition_id|principal_id|object_id|scope|key_vault_id)$/;
 const CLIENT_ID_PATH = /(^|\.)annotations\.azure\.workload\.identity\/client-id$/;
 const USE_LABEL_PATH = /(^|\.)labels\.azure\.workload\.identity\/use$/;
 const NAME_PATH = /^metadata(\[0\])?\.(name|namespace)$/;
-const SA_PATH = /(^|\.)(service_account_name|service_account)$/;
+const SA_PATH = /(^|\.)(service_account_name|service_account|serviceAccountName|serviceAccount)$/;
+/** What a pod runs: images, commands, arguments, environment, lifecycle hooks, working directory. */
+const CODE_PATH = /(^|\.)(container|init_container|containers|initContainers|ephemeral_container|ephemeralContainers)(\[\d+\])?\.(image|command|args|env|env_from|envFrom|lifecycle|working_dir|workingDir)(\.|\[|$)/;
+/** Projected service account tokens: a volume that writes a token of the pod's service account (with any audience). */
+const TOKEN_PATH = /(service_account_token|serviceAccountToken)(\.|\[|$)/;
 
 export function reviewDiff(base: Model, head: Model): ReviewDiff {
   const changes: Array<Change & { claims: Claim[]; credentials: string[] }> = [];
@@ -80,6 +86,9 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     } else if (before.identity.key !== c.identity.key) {
       // Same arguments, but the parent now resolves to another principal (e.g. renamed identity).
       add(true, "federated credential moved to another identity", md`${c.name}: identity ${before.identity.label} → ${c.identity.label}`, claims, [c.key]);
+    } else {
+      // The same trust however written (e.g. parent_id renamed user_assigned_identity_id).
+      changes.push({ security: false, kind: "", text: "", claims, credentials: [] });
     }
   }
   for (const c of base.credentials) {
@@ -200,7 +209,8 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     const before = baseSas.get(s.key);
     const creds = credsOfWorkload(head, s.namespace, s.name);
     if (!before) {
-      add(false, "new service account", md`${`${s.namespace}/${s.name}`}${s.clientIdentity ? md` annotated for ${s.clientIdentity.label}` : md``}`, [{ entry: s.key }], creds);
+      // A service account is the trust boundary: whatever runs as it gets its identity's tokens.
+      add(true, "new service account", md`${`${s.namespace}/${s.name}`}${s.clientIdentity ? md` annotated for ${s.clientIdentity.label}` : md``}${creds.length ? md` – trusted by ${creds.length} federated credential${creds.length === 1 ? "" : "s"}` : md``}`, [{ entry: s.key }], creds);
       continue;
     }
     const manifest = s.key.includes("/manifest:");
@@ -226,7 +236,8 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     const before = baseWorkloads.get(w.key);
     const creds = credsOfWorkload(head, w.namespace, w.serviceAccount);
     if (!before) {
-      add(w.labelled, "new workload", md`${podText(w)} runs as ${`${w.namespace}/${w.serviceAccount}`}${w.labelled ? " with workload identity" : ""}`, [{ entry: w.key }], creds);
+      // Every new pod-bearing object is ⚠️: one running as a federated service account is a principal of its identity, labelled or not.
+      add(true, "new workload", md`${podText(w)} runs as ${creds.length ? md`federated service account ` : md``}${`${w.namespace}/${w.serviceAccount}`}${creds.length ? (w.labelled ? md` with workload identity` : md` without the azure.workload.identity/use label: the webhook injects no token, but the pod can request one for its service account and exchange it`) : md``}`, [{ entry: w.key }], creds);
       continue;
     }
     const manifest = w.key.includes("/manifest:");
@@ -237,12 +248,23 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
       add(true, "service account changed", md`${podText(w)}: ${before.serviceAccount} → ${w.serviceAccount}`, [claim(SA_PATH)], [...creds, ...credsOfWorkload(base, before.namespace, before.serviceAccount)]);
     }
     if (before.namespace !== w.namespace || before.name !== w.name) add(false, "workload renamed", md`${podText(before)} → ${podText(w)}`, [claim(NAME_PATH)], creds);
+    // The service account is the trust boundary: what runs as a federated one acts as its identity.
+    const [rb, rh] = [base.raw?.get(w.key)?.body, head.raw?.get(w.key)?.body];
+    if (rb !== undefined && rh !== undefined) {
+      const paths = changedPaths(rb, rh);
+      const tokens = paths.filter((p) => TOKEN_PATH.test(p));
+      if (tokens.length) add(true, "projected service account token", md`${podText(w)}: ${joinCodes([...new Set(tokens)].slice(0, 4))} changed – a projected token of ${`${w.namespace}/${w.serviceAccount}`} can be exchanged by whoever reads it`, [claim(TOKEN_PATH)], creds);
+      const code = paths.filter((p) => CODE_PATH.test(p) && !TOKEN_PATH.test(p));
+      if (code.length && creds.length) {
+        add(true, "code running as a federated service account changed", md`${podText(w)} runs as ${`${w.namespace}/${w.serviceAccount}`}: ${joinCodes([...new Set(code.map((p) => p.replace(/^.*?(\w+)(\[\d+\])?$/, "$1")))].slice(0, 6))} changed – the new code gets the identity's tokens`, [claim(CODE_PATH)], creds);
+      }
+    }
   }
   for (const w of base.workloads) if (!headWorkloads.has(w.key)) add(false, "workload removed", podText(w), [{ entry: w.key }], credsOfWorkload(base, w.namespace, w.serviceAccount));
 
   // Propagation waits: pods wait for new credentials and grants to take effect.
-  const baseRaw = base.raw ?? new Map<string, unknown>();
-  const headRaw = head.raw ?? new Map<string, unknown>();
+  const baseRaw = base.raw ?? new Map<string, RawEntry>();
+  const headRaw = head.raw ?? new Map<string, RawEntry>();
   const isWait = (k: string) => /\/time_sleep\.[^/]*$/.test(k);
   for (const [k, v] of headRaw) {
     if (!isWait(k)) continue;
@@ -258,40 +280,113 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
   for (const k of headRaw.keys()) if (isSecret(k) && !baseRaw.has(k)) add(false, "new secret", md`${k}`, [{ entry: k }]);
   for (const k of baseRaw.keys()) if (isSecret(k) && !headRaw.has(k)) add(false, "secret removed", md`${k}`, [{ entry: k }]);
 
-  // Fail safe: every other difference in an identity-relevant block.
+  // Passwords, certificates and owners of applications: whoever holds or is one acts as the application.
+  const actorKey = (a: NonNullable<Model["actors"]>[number]) => `${a.key}|${a.identity.key}|${a.who}`;
+  const baseActors = new Set((base.actors ?? []).map(actorKey));
+  const headActors = new Set((head.actors ?? []).map(actorKey));
+  const actorText = (a: NonNullable<Model["actors"]>[number]) =>
+    a.kind === "owner" ? md`${a.who} owns ${a.identity.label}: an owner can add credentials to it and act as it` : md`${a.kind} ${a.who} on ${a.identity.label}: whoever holds it acts as it`;
+  for (const a of head.actors ?? []) {
+    if (!baseActors.has(actorKey(a))) add(true, a.kind === "owner" ? "new application owner" : "new application credential", actorText(a), [grantClaim(a.key)], credsOfIdentity(head, a.identity.key));
+    else changes.push({ security: false, kind: "", text: "", claims: [grantClaim(a.key)], credentials: [] });
+  }
+  for (const a of base.actors ?? []) {
+    if (!headActors.has(actorKey(a))) add(false, a.kind === "owner" ? "application owner removed" : "application credential removed", actorText(a), [grantClaim(a.key)], credsOfIdentity(base, a.identity.key));
+  }
+
+  // The security pass: a stack that no longer carries its record, and every new suppression.
+  const ranIn = new Set((base.guardrails ?? []).filter((g) => g.ran).map((g) => g.stack));
+  const suppressedKey = (x: { rule: string; path: string; reason: string }) => `${x.rule}|${x.path}|${x.reason}`;
+  const baseSuppressed = new Set((base.guardrails ?? []).flatMap((g) => g.suppressed.map(suppressedKey)));
+  for (const g of head.guardrails ?? []) {
+    if (!g.ran && ranIn.has(g.stack)) add(true, "guardrails did not run", md`stack ${g.stack} carries no record of the security pass (built with skipValidation, or not by this library): its guardrail findings are unknown`, []);
+    for (const x of g.suppressed) {
+      if (!baseSuppressed.has(suppressedKey(x))) add(true, "new suppression", md`${x.rule} on ${code(x.path)} in stack ${g.stack} is suppressed because ${x.reason}${x.message ? md` (the finding: ${x.message})` : md``}`, []);
+    }
+  }
+
+  // Fail closed: every other difference in a block that is not inert (relevance.ts).
+  const tagsMatter = [...base.grants, ...head.grants].some((g) => /tags/i.test(g.condition ?? ""));
   const claimsByEntry = new Map<string, Claim[]>();
   for (const c of changes) for (const claim of c.claims) pushTo(claimsByEntry, claim.entry, claim);
   for (const entry of new Set([...baseRaw.keys(), ...headRaw.keys()])) {
     const [b, h] = [baseRaw.get(entry), headRaw.get(entry)];
     if (b !== undefined && h !== undefined && JSON.stringify(b) === JSON.stringify(h)) continue;
+    const type = (h ?? b)!.type;
+    const what = describeEntry(entry, type);
+    // Provisioners, connections and dynamic blocks: reported whatever a modelled change claims.
+    const always = changedPaths(isObject(b?.body) ? b!.body : {}, isObject(h?.body) ? h!.body : {}).filter((p) => ALWAYS_REPORTED_PATH.test(p));
+    if (always.length) {
+      const attrs = [...new Set(always.map((p) => p.split(/[.[]/)[0]))];
+      add(true, attrs.some((a) => a === "provisioner" || a === "connection") ? "provisioner" : "dynamic block", md`${what.label}: ${joinCodes(attrs)} ${b === undefined ? "added" : h === undefined ? "removed" : "changed"} – ${ALWAYS_NOTE}`, []);
+    }
     const claims = claimsByEntry.get(entry) ?? [];
-    const what = describeEntry(entry);
     if (b === undefined || h === undefined) {
       if (claims.length) continue;
-      add(true, "unmodelled change", md`${what.label} ${b === undefined ? "added" : "removed"}${new Markdown(what.note)}`, []);
+      add(true, what.kind, md`${what.label} ${b === undefined ? "added" : "removed"}${new Markdown(what.note)}`, []);
       continue;
     }
     if (claims.some((c) => !c.paths)) continue;
-    const isWorkload = /\/kubernetes_(pod|deployment|stateful_set|daemonset|daemon_set|job|cron_job|replication_controller|replica_set)(_v1)?\./.test(entry);
-    const changed = changedPaths(b, h).filter((p) => !claims.some((c) => c.paths!.test(p)) && !(isWorkload && WORKLOAD_RUNTIME_PATH.test(p)));
+    const changed = changedPaths(b.body, h.body).filter((p) => !ALWAYS_REPORTED_PATH.test(p) && !claims.some((c) => c.paths!.test(p)) && inertReason(type, p, tagsMatter) === undefined);
     if (changed.length === 0) continue;
-    const attrs = [...new Set(changed.map((p) => p.split(/[.[]/)[0]))];
-    const shown = new Markdown(attrs.slice(0, 6).map((a) => md`${code(a)}`.value).join(", "));
-    add(true, "unmodelled change", md`${what.label} changed: ${shown}${attrs.length > 6 ? ` and ${attrs.length - 6} more` : ""}${new Markdown(what.note)}`, []);
+    const attrs = [...new Set(changed.map((p) => p.split(/[.[]/)[0] || "(value)"))];
+    add(true, what.kind, md`${what.label} changed: ${joinCodes(attrs.slice(0, 6))}${new Markdown(attrs.length > 6 ? ` and ${attrs.length - 6} more` : "")}${new Markdown(what.note)}`, []);
   }
 
   const changedCredentials = new Set(changes.flatMap((c) => c.credentials));
   const real = changes.filter((c) => c.kind !== "");
-  const ordered = [...real.filter((c) => c.security), ...real.filter((c) => !c.security)];
+  const rank = (c: Change) => (c.security ? RISK[c.kind] ?? 50 : -1);
+  const ordered = real.map((c, i) => [c, i] as const).sort(([a, i], [b, j]) => rank(b) - rank(a) || i - j).map(([c]) => c);
   return { changes: ordered.map(({ security, kind, text }) => ({ security, kind, text })), changedCredentials };
 }
 
-/** `stack/type.name` in words, with a note for blocks the review cannot see into. */
-function describeEntry(entry: string): { label: Markdown; note: string } {
+/** The order of ⚠️ changes, riskiest first: code that runs with the deployer's rights, checks switched off, then wider access. Others rank 50. */
+const RISK: Record<string, number> = {
+  provisioner: 100,
+  "guardrails did not run": 95,
+  "provider configuration changed": 92,
+  "provider requirement changed": 91,
+  "state backend changed": 90,
+  "stronger role": 85,
+  "widened scope": 84,
+  "new grant": 80,
+  "access through shared identity": 78,
+  "new subject": 75,
+  "new application credential": 74,
+  "new application owner": 74,
+  "federated credential updated in place": 72,
+  "federated credential replaced": 72,
+  "service account annotation switched": 70,
+  "code running as a federated service account changed": 68,
+  "new suppression": 66,
+  "dynamic block": 60,
+  "new workload": 55,
+  "new service account": 54,
+};
+
+const ALWAYS_NOTE = "a provisioner or connection runs commands at apply with the deployer's credentials, and a dynamic block generates blocks the review cannot see: check it";
+
+const joinCodes = (xs: string[]) => new Markdown(xs.map((a) => md`${code(a)}`.value).join(", "));
+
+/** What a block is, in words: its kind of change, its label and a note on what to check. */
+function describeEntry(entry: string, type: string): { kind: string; label: Markdown; note: string } {
   const slash = entry.indexOf("/");
   const [stack, address] = [entry.slice(0, slash), entry.slice(slash + 1)];
-  const note = address.startsWith("module.") ? " – the review cannot see a module's resources: check what it creates and grants" : " – the review does not model this: check it";
-  return { label: md`${code(address)} in stack ${stack}`, note };
+  const label = md`${code(address)} in stack ${stack}`;
+  const note = (kind: string, text: string) => ({ kind, label, note: ` – ${text}` });
+  if (type === "module") return note("unmodelled change", "the review cannot see a module's resources: check what it creates and grants");
+  if (type === "provider") return note("provider configuration changed", "a provider's subscription, tenant, credentials or alias decide where every resource that uses it is applied: check it");
+  if (type === "terraform.backend" || type === "terraform.cloud") return note("state backend changed", "where this stack's state lives, and what other stacks read through terraform_remote_state: check it");
+  if (type === "terraform.required_providers") return note("provider requirement changed", "a provider's source or version decides the code that applies this stack: check it");
+  if (type.startsWith("terraform")) return note("terraform settings changed", "Terraform's own settings for this stack: check them");
+  if (type === "variable") return note("variable changed", "a variable's default feeds whatever uses it: check it");
+  if (type === "local") return note("local value changed", "a local value feeds whatever uses it: check it");
+  if (type === "output") return note("output changed", "an output feeds the stacks that read it through terraform_remote_state: check it");
+  if (type === "import" || type === "moved" || type === "removed") return note(`${type} block changed`, `an ${type} block changes which real objects Terraform manages: check it`);
+  if (type === "data.external" || type === "data.http") return note("unmodelled change", "this data source runs or fetches at plan, on the machine that plans: check it");
+  if (/^kubernetes_token_request(_v1)?$/.test(type)) return note("token request", "requests a token for a service account: whoever reads it acts as that service account, and as its identity when the service account is federated");
+  if (type.startsWith("ephemeral.")) return note("unmodelled change", "an ephemeral resource opens or reads something at plan and apply: check it");
+  return note("unmodelled change", "the review does not model this: check it");
 }
 
 /** The attribute paths (`a.b[0].c`) whose values differ between two JSON values. */
@@ -299,6 +394,11 @@ export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
   const join = (k: string | number) => (typeof k === "number" ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k);
+  // An added or removed block is compared leaf by leaf, so that what it holds (a token volume, a provisioner) is named.
+  // (An empty one is still a change, at its own path.)
+  const orSelf = (paths: string[]) => (paths.length ? paths : [prefix]);
+  if (a === undefined && (isObj(b) || Array.isArray(b))) return orSelf(changedPaths(Array.isArray(b) ? [] : {}, b, prefix));
+  if (b === undefined && (isObj(a) || Array.isArray(a))) return orSelf(changedPaths(a, Array.isArray(a) ? [] : {}, prefix));
   if (Array.isArray(a) && Array.isArray(b)) {
     const out: string[] = [];
     for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...changedPaths(a[i], b[i], join(i)));

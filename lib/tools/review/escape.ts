@@ -37,9 +37,17 @@ export function visible(s: string): string {
 const PLAIN = /^[\p{L}\p{N}\p{M} .,/()=+'"?;:_-]*$/u;
 const READABLE = /:\/\/|www\.|[\p{L}\p{N}-]\.\p{L}{2,}|:[\p{L}\p{N}_+-]+:|^[-+=]/iu;
 
-/** A code span holding `s` exactly: the fence is longer than any backtick run inside. */
+/** Longer values are cut in place (with the count of characters cut), so that one value can never crowd out the comment. */
+export const MAX_VALUE_CHARS = 300;
+
+function cut(v: string): string {
+  const chars = Array.from(v);
+  return chars.length <= MAX_VALUE_CHARS ? v : `${chars.slice(0, MAX_VALUE_CHARS).join("")}… (${chars.length - MAX_VALUE_CHARS} more characters)`;
+}
+
+/** A code span holding `s` exactly (cut after {@link MAX_VALUE_CHARS} characters): the fence is longer than any backtick run inside. */
 export function codeSpan(s: string): string {
-  const v = visible(s);
+  const v = cut(visible(s));
   if (v === "") return "(empty)";
   const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longest + 1);
@@ -49,9 +57,10 @@ export function codeSpan(s: string): string {
 
 /** `s` as Markdown inline text: plain (underscores escaped) when nothing in it can be read as Markdown, else a code span. */
 export function text(s: unknown): string {
-  const v = visible(String(s));
+  const full = visible(String(s));
+  const v = cut(full);
   if (v !== "" && PLAIN.test(v) && !READABLE.test(v)) return v.replace(/_/g, "\\_");
-  return codeSpan(v);
+  return codeSpan(full);
 }
 
 /**

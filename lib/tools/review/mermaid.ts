@@ -64,7 +64,8 @@ function render(items: Drawn[], levels: Levels, note?: string): { text: string; 
     const top = levels.env ? path.slice(0, 1) : [];
     if (!item.collapsed) {
       const fic = node(`fic:${c.credential.key}`, `federated credential ${t(c.credential.name)}<br/>${t(c.credential.subject)}<br/>${t(c.credential.issuer)}`, "hex", path);
-      const identity = node(`id:${c.credential.identity.key}`, `managed identity ${t(c.credential.identity.label)}`, "round", outer);
+      const id = c.credential.identity;
+      const identity = node(`id:${id.key}`, id.kind === "managed identity" || id.kind === undefined ? `managed identity ${t(id.label)}` : t(id.label), "round", outer);
       edges.add(`${fic} --> ${identity}`);
       if (c.serviceAccount) {
         const sa = node(`sa:${c.serviceAccount.key}`, `service account ${t(`${c.serviceAccount.namespace}/${c.serviceAccount.name}`)}`, "box", path);
@@ -86,7 +87,9 @@ function render(items: Drawn[], levels: Levels, note?: string): { text: string; 
     const n = (what: string, k: number, plural = `${what}s`) => `${k} ${k === 1 ? what : plural}`;
     const fics = node(`${key}:fic`, n("federated credential", count((x) => x.credential.key)), "hex", path);
     const idCount = count((x) => x.credential.identity.key);
-    const identity = node(`${key}:id`, n("managed identity", idCount, "managed identities"), "round", outer);
+    const kinds = new Set(item.chains.map((x) => x.credential.identity.kind ?? "managed identity"));
+    const [what, plural] = kinds.size > 1 ? ["identity", "identities"] : kinds.has("application") ? ["application", "applications"] : ["managed identity", "managed identities"];
+    const identity = node(`${key}:id`, n(what, idCount, plural), "round", outer);
     edges.add(`${fics} --> ${identity}`);
     const sas = count((x) => x.serviceAccount?.key);
     if (sas) {

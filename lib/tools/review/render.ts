@@ -125,8 +125,16 @@ function sharedLines(m: Model): string[] {
   });
 }
 
+/** The security pass's results: stacks it did not run for (⚠️), findings, and suppressed findings with their reasons. */
 function findingLines(m: Model): string[] {
-  return m.annotations.map((a) => `- ${text(a.level.replace(/^@cdktf\//, "") || "finding")} (${text(a.stack)}): ${text(a.message)}`);
+  const notRun = (m.guardrails ?? []).filter((g) => !g.ran).map((g) => g.stack);
+  return [
+    ...(notRun.length
+      ? [`- ⚠️ **guardrails did not run** for ${notRun.length === 1 ? "stack" : "stacks"} ${notRun.map(text).join(", ")}: no record of the security pass in ${notRun.length === 1 ? "its" : "their"} cdk.tf.json (synthesized with skipValidation, or not by this library), so no finding here means nothing`]
+      : []),
+    ...m.annotations.map((a) => `- ${text(a.level.replace(/^@cdktf\//, "") || "finding")} (${text(a.stack)}): ${text(a.message)}`),
+    ...(m.guardrails ?? []).flatMap((g) => g.suppressed.map((x) => `- suppressed: ${text(x.rule)} on ${md`${code(x.path)}`.value} (${text(g.stack)}) because ${text(x.reason)}`)),
+  ];
 }
 
 function warningLines(m: Model): string[] {
@@ -157,7 +165,8 @@ export function renderInventory(head: Model, changes?: Change[]): string {
   if (grants.length) lines.push("Grants to managed identities with no federated credential in these stacks:", ...grants, "");
   const shared = sharedLines(head);
   if (shared.length) lines.push("Access gained only through a shared identity (vault-wide or broader in bold):", ...shared, "");
-  lines.push("## Guardrail findings", "", ...(head.annotations.length ? findingLines(head) : ["None."]));
+  const found = findingLines(head);
+  lines.push("## Guardrail findings", "", ...(found.length ? found : ["None."]));
   return lines.join("\n") + "\n";
 }
 
@@ -274,8 +283,9 @@ export function review(head: Model, base?: Model, options: RenderOptions = {}): 
   const removed = [...changed].filter((k) => !headByCred.has(k) && baseByCred.has(k)).length;
   const modified = [...changed].filter((k) => headByCred.has(k) && baseByCred.has(k)).length;
   const security = d.changes.filter((c) => c.security).length;
+  // The count of ⚠️ findings comes first, so that no cut below can hide how many there are.
   b.add(
-    `**Changes:** ${added} chain${added === 1 ? "" : "s"} added, ${removed} removed, ${modified} changed; ${security ? `⚠️ ${security} security-relevant change${security === 1 ? "" : "s"}` : "no security-relevant change"}; ${head.chains.length} chains in all.`,
+    `${security ? `**⚠️ ${security} security-relevant change${security === 1 ? "" : "s"}** (riskiest first)` : "**No security-relevant change**"}; ${added} chain${added === 1 ? "" : "s"} added, ${removed} removed, ${modified} changed; ${head.chains.length} chains in all.`,
     "",
   );
   b.add("## Changes from base", "");
@@ -326,8 +336,9 @@ function changeLine(c: Change): string {
 
 function findings(b: Budget, head: Model, where: string): void {
   b.add("## Guardrail findings", "");
-  if (head.annotations.length === 0) b.add("None.");
-  const left = b.addEach(findingLines(head));
+  const found = findingLines(head);
+  if (found.length === 0) b.add("None.");
+  const left = b.addEach(found);
   if (left) b.force(`- … ${left} more findings; all are ${where}`);
 }
 
@@ -349,8 +360,9 @@ function fullReview(head: Model): string {
   const warnings = warningLines(head);
   if (warnings.length) lines.push("", "### Review warnings", "", ...warnings);
   lines.push("", "## Guardrail findings", "");
-  if (head.annotations.length === 0) lines.push("None.");
-  lines.push(...findingLines(head));
+  const found = findingLines(head);
+  if (found.length === 0) lines.push("None.");
+  lines.push(...found);
   return lines.join("\n") + "\n";
 }
 
