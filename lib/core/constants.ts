@@ -18,6 +18,13 @@ export const TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
 /** Service-account annotation for the projected token's lifetime, in seconds (3600–86400). */
 export const TOKEN_EXPIRATION_ANNOTATION = "azure.workload.identity/service-account-token-expiration";
 
+/**
+ * Pod-template annotation of this library on deployments: the service account's client id, tenant
+ * and token expiration, which the webhook copies into a pod only when it creates it. A change of
+ * identity then changes the template, and the deployment rolls its pods onto the new identity.
+ */
+export const IDENTITY_SETTINGS_ANNOTATION = "aks-workload-identity-cdktf/identity";
+
 /** Pod annotations understood by the webhook. */
 export const SKIP_CONTAINERS_ANNOTATION = "azure.workload.identity/skip-containers";
 export const INJECT_PROXY_SIDECAR_ANNOTATION = "azure.workload.identity/inject-proxy-sidecar";

@@ -6,7 +6,7 @@ import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import type { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
+import { CLIENT_ID_ANNOTATION, IDENTITY_SETTINGS_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
 import { GitOpsManifests, ManifestObject, removeStaleManifests } from "./gitops";
 import { addDependency, perStack, principalWorkload, propagationWait, registriesOf, sameStack, TriggerRecord, workloadPrincipals } from "../core/internal";
 import {
@@ -135,6 +135,8 @@ export abstract class WorkloadBase extends Construct {
   private clusterReady?: TerraformResource;
   private clusterResource?: TerraformResource;
   private objects!: ClusterObjects;
+  /** What the webhook reads from the service account when it creates a pod (client id, tenant, token expiration). */
+  private identitySettings: Record<string, string> = {};
 
   protected constructor(scope: Construct, id: string, props: WorkloadKubernetesProps) {
     super(scope, id);
@@ -170,6 +172,15 @@ export abstract class WorkloadBase extends Construct {
     };
     if (props.tenantId !== undefined) annotations[TENANT_ID_ANNOTATION] = props.tenantId;
     if (props.tokenExpirationSeconds !== undefined) annotations[TOKEN_EXPIRATION_ANNOTATION] = String(props.tokenExpirationSeconds);
+    // The webhook writes these into a pod's container env (AZURE_CLIENT_ID, AZURE_TENANT_ID) and
+    // token volume when the pod is created; a running pod's env cannot change (a pod's spec is
+    // immutable but for images and tolerations), so a pod keeps the identity it started with. Pods'
+    // replacement triggers and deployments' templates carry them, so a change restarts the pods.
+    this.identitySettings = {
+      [CLIENT_ID_ANNOTATION]: this.principal.clientId,
+      ...(props.tenantId !== undefined ? { [TENANT_ID_ANNOTATION]: props.tenantId } : {}),
+      ...(props.tokenExpirationSeconds !== undefined ? { [TOKEN_EXPIRATION_ANNOTATION]: String(props.tokenExpirationSeconds) } : {}),
+    };
     // No `azure.workload.identity/use` label on the service account: the webhook selects pods by
     // that label (its MutatingWebhookConfiguration's objectSelector), never service accounts.
     const labels = props.serviceAccountLabels;
@@ -285,7 +296,8 @@ export abstract class WorkloadBase extends Construct {
     // the user changes still rolls out, what the webhook adds never diffs. Trade-off: drift made
     // outside Terraform in the spec (only image and tolerations can be edited on a live pod) is not
     // corrected; replace the pod with `terraform apply -replace` for that.
-    const specHash = new TriggerRecord(this, `${id}-spec`, { spec });
+    // The identity settings too: a pod keeps the identity it was created with.
+    const specHash = new TriggerRecord(this, `${id}-spec`, { spec, identity: this.identitySettings });
     const pod = new PodV1(this, id, {
       provider: this.provider,
       metadata: providerPodMetadata(props, ctx, props.name, this.serviceAccount!.metadata.namespace),
@@ -324,7 +336,7 @@ export abstract class WorkloadBase extends Construct {
           replicas: props.replicas ?? 1,
           selector: { matchLabels: selector },
           template: {
-            metadata: manifestPodMetadata(props, ctx),
+            metadata: this.withIdentitySettings(manifestPodMetadata(props, ctx)),
             spec: manifestPodSpec(props, { ...ctx, serviceAccountName: this.serviceAccountName }),
           },
         },
@@ -342,13 +354,24 @@ export abstract class WorkloadBase extends Construct {
       spec: {
         replicas: String(props.replicas ?? 1),
         selector: { matchLabels: selector },
-        template: { metadata: providerPodMetadata(props, ctx), spec: providerPodSpec(props, ctx) },
+        template: { metadata: this.withIdentitySettings(providerPodMetadata(props, ctx)), spec: providerPodSpec(props, ctx) },
       },
       dependsOn: [this.propagation!],
     });
     this.created.push(deployment);
     this.waitForRegistries(deployment, props, `deployment ${id}`);
     return { name: props.name, resource: deployment };
+  }
+
+  /**
+   * Pod-template metadata with {@link IDENTITY_SETTINGS_ANNOTATION}: `client-id=…;tenant-id=…;
+   * token-expiration=…` (the parts that are set), so a change of identity rolls the deployment.
+   */
+  private withIdentitySettings(metadata: any): any {
+    const value = Object.entries(this.identitySettings)
+      .map(([k, v]) => `${k.replace(/^azure\.workload\.identity\/(service-account-)?/, "")}=${v}`)
+      .join(";");
+    return { ...metadata, annotations: { ...metadata.annotations, [IDENTITY_SETTINGS_ANNOTATION]: value } };
   }
 
   /**
