@@ -173,3 +173,37 @@ export class TriggerRecord extends TerraformResource {
     return { triggers_replace: { value: hashMapper(anyToTerraform)(this.triggers), isBlock: false, type: "map", storageClassType: "anyMap" } };
   }
 }
+
+/**
+ * A `terraform_data` whose `output` is its `input`, replaced whenever `triggers` change. In a plan
+ * that replaces it, `output` is unknown ("known after apply", Terraform 1.11; checked with the
+ * local binary in __tests__/secret-version.test.ts), and it is set from `input` at apply, after
+ * whatever `input` names. So a value a provider updates during apply
+ * without marking it unknown in the plan can be handed on through it in the same apply.
+ */
+export class PassThroughRecord extends TerraformResource {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly input: string,
+    private readonly triggers: Record<string, unknown>,
+  ) {
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
+  }
+
+  /** The `input`, known after the apply that (re)created this record. */
+  public get output(): string {
+    return this.getStringAttribute("output");
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: any } {
+    return { input: this.input, triggers_replace: hashMapper(anyToTerraform)(this.triggers) };
+  }
+
+  protected override synthesizeHclAttributes(): { [name: string]: any } {
+    return {
+      input: { value: this.input, isBlock: false, type: "simple", storageClassType: "string" },
+      triggers_replace: { value: hashMapper(anyToTerraform)(this.triggers), isBlock: false, type: "map", storageClassType: "anyMap" },
+    };
+  }
+}
