@@ -50,7 +50,19 @@ export class Problems {
     if (this.messages.length === 0) return;
     const messages = [...this.messages];
     scope.node.addValidation({ validate: () => messages });
+    reported.set(scope, [...(reported.get(scope) ?? []), ...messages]);
   }
+}
+
+const reported = new WeakMap<IConstruct, string[]>();
+
+/**
+ * The problems the library's constructs reported on `scope` (through {@link Problems.report}),
+ * for the security pass to raise as errors when cdktf's validations are switched off
+ * (`skipValidation`).
+ */
+export function reportedProblems(scope: IConstruct): readonly string[] {
+  return reported.get(scope) ?? [];
 }
 
 /** Region lists from context (`azwi:additionalRegions`, `azwi:unsupportedFicRegions`). */
