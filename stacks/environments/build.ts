@@ -11,7 +11,7 @@ import type { IWorkloadKeyVault } from "../../lib/core/types";
 import { BUILT_IN_NAMESPACES } from "../../lib/guardrails/rules";
 import { FederatedWorkload } from "../../lib/workloads/federated-workload";
 import { environmentState } from "../backends";
-import type { EnvironmentSpec, WorkloadSpec } from "./types";
+import type { EnvironmentSpec, StateSpec, WorkloadSpec } from "./types";
 
 /**
  * The stacks of one environment (issue 12): `<env>-platform` (resource group, cluster, vault,
@@ -212,10 +212,14 @@ function movedFromEarlierIds(stack: TerraformStack, workloads: readonly Workload
   if (moved.length) stack.addOverride("moved", moved);
 }
 
-/** Every environment's stacks; returns them (for the checks main.ts attaches). */
-export function buildEnvironments(app: App, environments: readonly EnvironmentSpec[]): TerraformStack[] {
+/**
+ * Every environment's stacks; returns them (for the checks main.ts attaches). `defaultState` is the
+ * backend of files that name no `state` (local files when undefined).
+ */
+export function buildEnvironments(app: App, environments: readonly EnvironmentSpec[], defaultState?: StateSpec): TerraformStack[] {
   const stacks: TerraformStack[] = [];
-  for (const env of environments) {
+  for (const given of environments) {
+    const env = given.state || !defaultState ? given : { ...given, state: defaultState };
     const platform = new EnvironmentPlatformStack(app, `${env.name}-platform`, env);
     stacks.push(platform);
     const groups: { team: string; workloads: readonly WorkloadSpec[] }[] = env.teams
