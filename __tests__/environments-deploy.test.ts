@@ -19,20 +19,22 @@ const deployStep = deploy.steps.find((s: any) => typeof s.name === "string" && s
  * Runs the deploy step for `dev` in a scratch directory. The cdktf stand-in writes a stack asking
  * for `variables`, and on deploy records the TF_VAR_* and AZURE_* variables it was given.
  */
-function runDeploy(secrets: Record<string, string>, variables: string[]) {
+function runDeploy(secrets: Record<string, string>, variables: string[], loginMode = "workloadidentity") {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-deploy-"));
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
   fs.mkdirSync(path.join(dir, "environments"));
   fs.writeFileSync(path.join(dir, "environments", "dev.yaml"), "location: eastus\n");
-  const stack = JSON.stringify({ variable: Object.fromEntries(variables.map((v) => [v, { type: "string" }])) });
+  const stack = JSON.stringify({
+    provider: { kubernetes: [{ exec: [{ command: "kubelogin", args: ["get-token", "--login", loginMode, "--server-id", "x"] }] }] },
+    variable: Object.fromEntries(variables.map((v) => [v, { type: "string" }])),
+  });
   const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
   stub("npm", "exit 0");
-  stub("curl", `echo '{"value":"github-oidc-token"}'`);
   stub(
     "npx",
     `if [ "$2" = synth ]; then mkdir -p cdktf.out/stacks/dev-payments && echo '${stack}' > cdktf.out/stacks/dev-payments/cdk.tf.json; fi
-if [ "$2" = deploy ]; then { env | grep -E '^(TF_VAR_|AZURE_|ENVIRONMENTS_DIR)' | sort; echo "args=$*"; echo "token=$(cat "$AZURE_FEDERATED_TOKEN_FILE")"; } > deployed.txt; fi`,
+if [ "$2" = deploy ]; then { env | grep -E '^(TF_VAR_|SECRETS)' | sort; echo "args=$*"; } > deployed.txt; fi`,
   );
   const result = spawnSync("bash", ["-e", "-c", deployStep.run], {
     cwd: dir,
@@ -41,10 +43,6 @@ if [ "$2" = deploy ]; then { env | grep -E '^(TF_VAR_|AZURE_|ENVIRONMENTS_DIR)' 
       PATH: `${bin}:${process.env.PATH}`,
       RUNNER_TEMP: dir,
       ENVIRONMENT: "dev",
-      ARM_CLIENT_ID: "client",
-      ARM_TENANT_ID: "tenant",
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t",
-      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.example/?x=1",
       SECRETS: JSON.stringify({ github_token: "ghs", AZURE_CLIENT_ID: "client", AZURE_TENANT_ID: "tenant", AZURE_SUBSCRIPTION_ID: "sub", ...secrets }),
     },
   });
@@ -71,19 +69,22 @@ describe("the environments workflow's deploy job", () => {
     expect(run.deployed).toBeUndefined();
   });
 
-  test("gives kubelogin's workloadidentity mode the job's OIDC token file, client and tenant", () => {
-    const run = runDeploy({}, []);
-    expect(run.deployed).toMatch(/^AZURE_CLIENT_ID=client$/m);
-    expect(run.deployed).toMatch(/^AZURE_TENANT_ID=tenant$/m);
-    expect(run.deployed).toMatch(/^token=github-oidc-token$/m);
+  test("refuses an environment whose kubelogin would sign in with azurecli (no az login in CI)", () => {
+    const run = runDeploy({}, [], "azurecli");
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/::error::environments\/dev\.yaml signs kubelogin in with azurecli; in CI set kubernetes: \{ kubeloginMode: workloadidentity \}/);
+    expect(run.deployed).toBeUndefined();
   });
 
-  test("signs the Azure CLI in with OIDC for kubelogin's azurecli mode, before the deploy", () => {
-    const steps: any[] = deploy.steps;
-    const login = steps.findIndex((s) => typeof s.uses === "string" && s.uses.startsWith("azure/login@"));
-    expect(login).toBeGreaterThan(-1);
-    expect(login).toBeLessThan(steps.indexOf(deployStep));
-    expect(Object.keys(steps[login].with).sort()).toEqual(["client-id", "subscription-id", "tenant-id"]);
+  test("hands the deploy the secret values only as TF_VAR_*, not the whole secrets object", () => {
+    const run = runDeploy({ KEYVAULT_SECRET_A: "x" }, ["keyvault_secret_a"]);
+    expect(run.deployed).not.toMatch(/^SECRETS=/m);
+  });
+
+  test("fails before deploying when the GitHub environment lacks the Azure ids", () => {
+    const run = runDeploy({ AZURE_TENANT_ID: "" }, []);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/::error::secrets not set in the GitHub environment dev: AZURE_TENANT_ID/);
   });
 
   test("keeps the state of files without `state` in Azure Storage (TFSTATE_* from the environment's secrets)", () => {
@@ -132,4 +133,14 @@ describe("the default state of environment files without `state`", () => {
 
 test("the deploy step's script is valid bash", () => {
   expect(() => execFileSync("bash", ["-n", "-c", deployStep.run])).not.toThrow();
+});
+
+test("the default app keeps its state in Azure Storage too when TFSTATE_* are set", () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-state-"));
+  const app = new App({ outdir });
+  const settings: Record<string, string> = { TFSTATE_RESOURCE_GROUP: "rg-tfstate", TFSTATE_STORAGE_ACCOUNT: "stazwitfstate", TFSTATE_CONTAINER: "tfstate" };
+  buildConfiguredApp(app, (n) => settings[n]);
+  app.synth();
+  const workload = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "workload", "cdk.tf.json"), "utf8"));
+  expect(workload.terraform.backend.azurerm).toMatchObject({ storage_account_name: "stazwitfstate", key: "default/workload.tfstate", use_azuread_auth: true });
 });

@@ -3,7 +3,7 @@ import * as path from "path";
 import { App, Aspects, TerraformStack } from "cdktf";
 import { WorkloadIdentityChecks } from "../lib/guardrails/checks";
 import { AppConfig, ConfigError, loadConfig, loadRegionSettings } from "./config";
-import { localState } from "./backends";
+import { environmentState } from "./backends";
 import { buildEnvironments } from "./environments/build";
 import { environmentFiles, loadEnvironments } from "./environments/load";
 import type { StateSpec } from "./environments/types";
@@ -34,7 +34,7 @@ export function buildConfiguredApp(app: App, lookup: (name: string) => string | 
   const files = environmentFiles(dir);
   if (files.length === 0) {
     if (given !== undefined) throw new ConfigError([`ENVIRONMENTS_DIR ${JSON.stringify(given)} has no .yaml or .yml files`]);
-    return buildApp(app, loadConfig(lookup));
+    return buildApp(app, loadConfig(lookup), defaultState(lookup));
   }
   const regions = loadRegionSettings(lookup);
   setRegionContext(app, regions);
@@ -74,8 +74,12 @@ function attachChecks(stacks: readonly TerraformStack[]): void {
   for (const stack of stacks) Aspects.of(stack).add(checks);
 }
 
-/** Builds the app's stacks for `config` (the same function main.ts and the tests use). */
-export function buildApp(app: App, config: AppConfig): TerraformStack[] {
+/**
+ * Builds the app's stacks for `config` (the same function main.ts and the tests use). `state`: where
+ * they keep their state (`<stack>.tfstate` under the key prefix `default` in Azure Storage), local
+ * files when undefined.
+ */
+export function buildApp(app: App, config: AppConfig, state?: StateSpec): TerraformStack[] {
   // Region lists reach the constructs' checks through context.
   setRegionContext(app, config);
   let stacks: TerraformStack[];
@@ -86,7 +90,7 @@ export function buildApp(app: App, config: AppConfig): TerraformStack[] {
     stacks = [platform, new WorkloadStack(app, "workload", platform, config)];
   }
   // State in the project directory, by a relative path (no machine path in the synthesized JSON).
-  for (const stack of stacks) localState(stack);
+  for (const stack of stacks) environmentState(stack, "default", state);
   attachChecks(stacks);
   return stacks;
 }
