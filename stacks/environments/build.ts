@@ -209,6 +209,9 @@ function movedFromEarlierIds(stack: TerraformStack, workloads: readonly Workload
       moved.push({ from: `${resource.terraformResourceType}.${from}`, to: `${resource.terraformResourceType}.${resource.friendlyUniqueId}` });
     }
   }
+  // Written as the stack's `moved` list, not with TerraformResource.moveFromId: that adds a
+  // validation that runs `terraform version` at synth (cdktf 0.21 lib/terraform-resource.js,
+  // lib/synthesize/synthesizer.js), which fails where no terraform binary is installed.
   if (moved.length) stack.addOverride("moved", moved);
 }
 
