@@ -188,6 +188,32 @@ describe("AksWithOidc.fromExisting", () => {
     expect(all(json, "azurerm_kubernetes_cluster")).toHaveLength(0);
   });
 
+  test("a Kubernetes provider from it stops the plan on empty user credentials, naming the role to grant", () => {
+    const stack = newStack();
+    AksWithOidc.fromExisting(stack, "existing", { name: "aks1", resourceGroupName: "rg1" }).kubernetesProvider(stack, "k8s");
+    const checks = only(synth(stack), "azurerm_kubernetes_cluster", "data").body.lifecycle.postcondition;
+    expect(checks).toHaveLength(2);
+    expect(checks[1].condition).toBe("${length(self.kube_config) > 0}");
+    expect(checks[1].error_message).toMatch(/user credentials are empty: .*"Azure Kubernetes Service Cluster User Role" on the cluster .*"Azure Kubernetes Service RBAC Cluster Admin"/);
+  });
+
+  test("a client-certificate provider stops the plan on empty admin credentials, naming local accounts and the admin role", () => {
+    const stack = newStack();
+    AksWithOidc.fromExisting(stack, "existing", { name: "aks1", resourceGroupName: "rg1" }).kubernetesProvider(stack, "k8s", { method: "client-certificate" });
+    const checks = only(synth(stack), "azurerm_kubernetes_cluster", "data").body.lifecycle.postcondition;
+    expect(checks.map((c: any) => c.condition)).toEqual([expect.stringContaining("oidc_issuer"), "${length(self.kube_admin_config) > 0}"]);
+    expect(checks[1].error_message).toMatch(/local accounts disabled, or .*"Azure Kubernetes Service Cluster Admin Role"/);
+  });
+
+  test("reading only the issuer adds no credential postcondition, and two providers add it once", () => {
+    const stack = newStack();
+    const existing = AksWithOidc.fromExisting(stack, "existing", { name: "aks1", resourceGroupName: "rg1" });
+    expect(only(synth(stack), "azurerm_kubernetes_cluster", "data").body.lifecycle.postcondition).toHaveLength(1);
+    existing.kubernetesProviderConfig();
+    existing.kubernetesProviderConfig({ loginMode: "workloadidentity" });
+    expect(only(synth(stack), "azurerm_kubernetes_cluster", "data").body.lifecycle.postcondition).toHaveLength(2);
+  });
+
   test("can run az aks update before reading, when asked", () => {
     const stack = newStack();
     AksWithOidc.fromExisting(stack, "existing", { name: "aks1", resourceGroupName: "rg1", enableWorkloadIdentity: true });

@@ -132,6 +132,10 @@ describe("the packed package in another project", () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/\[AZWI001\] payments\/owner/);
     expect(result.stderr).toMatch(/FederatedWorkload\.namespace "kube-system" is ignored by the workload identity webhook/);
+    // Through checkApp: each problem once, no stack trace, no advice to switch validation off.
+    expect(result.stderr.match(/\[AZWI001\] payments\/owner/g)).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stderr).not.toMatch(/skipValidation/);
   });
 
   test("npx azwi-review prints the consumer's chains", () => {

@@ -215,13 +215,16 @@ describe("KeyVaultSecretAccess", () => {
       vault,
       secrets: [{ name: "new" }, { name: "old", existing: true, version: "0123456789abcdef0123456789abcdef" }, { name: "loose", existing: true }],
     });
+    const env = access.pinnedEnvironment("new");
     const json = synth(stack);
     const kv = only(json, "azurerm_key_vault").name;
     const secret = only(json, "azurerm_key_vault_secret").name;
-    expect(resolve(stack, access.pinnedEnvironment("new"))).toEqual({
+    const pinned = only(json, "terraform_data").name;
+    expect(only(json, "terraform_data").body.input).toBe(`\${azurerm_key_vault_secret.${secret}.version}`);
+    expect(resolve(stack, env)).toEqual({
       KEY_VAULT_NAME: `\${azurerm_key_vault.${kv}.name}`,
       SECRET_NAME: "new",
-      VERSION_ID: `\${azurerm_key_vault_secret.${secret}.version}`,
+      VERSION_ID: `\${terraform_data.${pinned}.output}`,
     });
     expect(access.pinnedEnvironment("old").VERSION_ID).toBe("0123456789abcdef0123456789abcdef");
     expect(() => access.pinnedEnvironment("loose")).toThrow(/secret "loose" is existing and has no `version` to pin/);

@@ -111,6 +111,22 @@ describe("ManagedIdentity", () => {
       expect(() => synth(s)).not.toThrow();
     });
 
+    test.each([
+      ["ABCDEF00-0000-0000-0000-000000000000", "abcdef00-0000-0000-0000-000000000000"],
+      ["abcdef00-0000-0000-0000-000000000000", "ABCDEF00-0000-0000-0000-000000000000"],
+    ])("writes parent_id with the provider's subscription spelling %s for an identity given in %s (azurerm reads it back so)", (providerSubscription, identitySubscription) => {
+      const s = stackWithSubscription(providerSubscription);
+      credential(s, ID.replace("00000000-0000-0000-0000-000000000000", identitySubscription));
+      const parent = only(synth(s), "azurerm_federated_identity_credential").body.parent_id;
+      expect(parent).toBe(ID.replace("00000000-0000-0000-0000-000000000000", providerSubscription));
+    });
+
+    test("keeps the identity's spelling of parent_id when the provider names no subscription", () => {
+      const s = stackWithSubscription(undefined);
+      credential(s, ID.replace("00000000-0000-0000-0000-000000000000", "ABCDEF00-0000-0000-0000-000000000000"));
+      expect(only(synth(s), "azurerm_federated_identity_credential").body.parent_id).toContain("/subscriptions/ABCDEF00-0000-0000-0000-000000000000/");
+    });
+
     test("accepts a provider with no subscription (read from the environment at deploy)", () => {
       const s = stackWithSubscription(undefined);
       credential(s);

@@ -265,13 +265,15 @@ describe("secret version pinning", () => {
   test("hands the pod KEY_VAULT_NAME, SECRET_NAME and the version this deploy writes", () => {
     const s = newStack();
     const access = new KeyVaultSecretAccess(s, "a", { workload: workload(s), vault: vaultIn(s), secrets: [{ name: "Secret" }] });
+    const env = access.pinnedEnvironment();
     const json = synth(s);
     const kv = only(json, "azurerm_key_vault").name;
     const secret = only(json, "azurerm_key_vault_secret").name;
-    expect(resolve(s, access.pinnedEnvironment())).toEqual({
+    const pinned = Object.keys(json.resource.terraform_data).find((n) => json.resource.terraform_data[n].input === `\${azurerm_key_vault_secret.${secret}.version}`);
+    expect(resolve(s, env)).toEqual({
       KEY_VAULT_NAME: `\${azurerm_key_vault.${kv}.name}`,
       SECRET_NAME: "Secret",
-      VERSION_ID: `\${azurerm_key_vault_secret.${secret}.version}`,
+      VERSION_ID: `\${terraform_data.${pinned}.output}`,
     });
   });
 
@@ -436,7 +438,10 @@ describe("GitOps manifests", () => {
     const w = workload(s, { kubernetesObjects: "manifests" });
     const d = w.addDeployment("d", { name: "api", containers: [{ name: "api", image: "x" }] });
     expect(d.resource).toBeUndefined();
-    expect(w.manifests!.files.get("61-deployment/apps/api.yaml.tmpl")).toEqual([d.manifest]);
+    // The file holds the identity annotation (a reference) as an output placeholder, the rest as returned.
+    const template = d.manifest!.spec.template;
+    const placeheld = { ...template.metadata, annotations: { "aks-workload-identity-cdktf/identity": "{{tf-output:gitops_apps_api_identity}}" } };
+    expect(w.manifests!.files.get("61-deployment/apps/api.yaml.tmpl")).toEqual([{ ...d.manifest, spec: { ...d.manifest!.spec, template: { ...template, metadata: placeheld } } }]);
     expect(d.manifest).toMatchObject({
       apiVersion: "apps/v1",
       kind: "Deployment",

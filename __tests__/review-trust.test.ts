@@ -479,7 +479,10 @@ describe("the example workflow", () => {
     const checkouts = review.filter((s) => String(s.uses ?? "").startsWith("actions/checkout"));
     expect(checkouts.map((s) => s.with?.ref)).toEqual(["${{ github.event.pull_request.base.sha }}"]);
     const run = review.map((s) => String(s.run ?? "")).join("\n");
-    expect(run).toContain("npx --no-install azwi-review");
+    // The base step names the tool: the base's locked azwi-review (or, before the base locks the
+    // library, the version the workflow pins; __tests__/review-workflow.test.ts).
+    expect(run).toContain('"$TOOL" --detailed-exitcode');
+    expect(run).toContain('echo "tool=$PWD/node_modules/.bin/azwi-review"');
     expect(review.find((s) => String(s.run ?? "").includes("azwi-review"))?.["working-directory"]).toBe("base");
     expect(run).not.toMatch(/head[^\n]*npm (ci|install)|cd [^\n]*head/);
   });

@@ -3,9 +3,10 @@ import * as path from "path";
 import { App, Aspects, TerraformStack } from "cdktf";
 import { WorkloadIdentityChecks } from "../lib/guardrails/checks";
 import { AppConfig, ConfigError, loadConfig, loadRegionSettings } from "./config";
-import { localState } from "./backends";
+import { environmentState } from "./backends";
 import { buildEnvironments } from "./environments/build";
 import { environmentFiles, loadEnvironments } from "./environments/load";
+import type { StateSpec } from "./environments/types";
 import { PlatformStack } from "./platform-stack";
 import { SingleStack } from "./single-stack";
 import { WorkloadStack } from "./workload-stack";
@@ -33,13 +34,32 @@ export function buildConfiguredApp(app: App, lookup: (name: string) => string | 
   const files = environmentFiles(dir);
   if (files.length === 0) {
     if (given !== undefined) throw new ConfigError([`ENVIRONMENTS_DIR ${JSON.stringify(given)} has no .yaml or .yml files`]);
-    return buildApp(app, loadConfig(lookup));
+    return buildApp(app, loadConfig(lookup), defaultState(lookup));
   }
   const regions = loadRegionSettings(lookup);
   setRegionContext(app, regions);
-  const stacks = buildEnvironments(app, loadEnvironments(files, regions));
+  const stacks = buildEnvironments(app, loadEnvironments(files, regions), defaultState(lookup));
   attachChecks(stacks);
   return stacks;
+}
+
+/** The state setting names for environment files without `state` (set in CI, where local state is lost with the runner). */
+export const DEFAULT_STATE_SETTINGS = ["TFSTATE_RESOURCE_GROUP", "TFSTATE_STORAGE_ACCOUNT", "TFSTATE_CONTAINER"] as const;
+
+/**
+ * The backend of environment files that name no `state`: Azure Storage when `TFSTATE_RESOURCE_GROUP`,
+ * `TFSTATE_STORAGE_ACCOUNT` and `TFSTATE_CONTAINER` are set (blob `<env>/<stack>.tfstate`, Entra
+ * sign-in, OIDC when `ARM_USE_OIDC` is `true`), local files otherwise. Some but not all set is an error.
+ */
+function defaultState(lookup: (name: string) => string | undefined): StateSpec | undefined {
+  const [resourceGroup, storageAccount, container] = DEFAULT_STATE_SETTINGS.map((n) => lookup(n) || undefined);
+  const given = DEFAULT_STATE_SETTINGS.filter((n) => lookup(n));
+  if (given.length === 0) return undefined;
+  if (given.length < DEFAULT_STATE_SETTINGS.length) {
+    const missing = DEFAULT_STATE_SETTINGS.filter((n) => !lookup(n));
+    throw new ConfigError([`${given.join(", ")} set but ${missing.join(", ")} not: the default state in Azure Storage needs all three (or none, for local state)`]);
+  }
+  return { backend: "azurerm", resourceGroup: resourceGroup!, storageAccount: storageAccount!, container: container!, useOidc: lookup("ARM_USE_OIDC") === "true" };
 }
 
 function setRegionContext(app: App, config: Pick<AppConfig, "additionalRegions" | "unsupportedFicRegions">): void {
@@ -54,8 +74,12 @@ function attachChecks(stacks: readonly TerraformStack[]): void {
   for (const stack of stacks) Aspects.of(stack).add(checks);
 }
 
-/** Builds the app's stacks for `config` (the same function main.ts and the tests use). */
-export function buildApp(app: App, config: AppConfig): TerraformStack[] {
+/**
+ * Builds the app's stacks for `config` (the same function main.ts and the tests use). `state`: where
+ * they keep their state (`<stack>.tfstate` under the key prefix `default` in Azure Storage), local
+ * files when undefined.
+ */
+export function buildApp(app: App, config: AppConfig, state?: StateSpec): TerraformStack[] {
   // Region lists reach the constructs' checks through context.
   setRegionContext(app, config);
   let stacks: TerraformStack[];
@@ -66,7 +90,7 @@ export function buildApp(app: App, config: AppConfig): TerraformStack[] {
     stacks = [platform, new WorkloadStack(app, "workload", platform, config)];
   }
   // State in the project directory, by a relative path (no machine path in the synthesized JSON).
-  for (const stack of stacks) localState(stack);
+  for (const stack of stacks) environmentState(stack, "default", state);
   attachChecks(stacks);
   return stacks;
 }

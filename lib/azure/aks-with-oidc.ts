@@ -339,6 +339,7 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
   }
 
   public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {
+    this.requireCredentials((auth?.method ?? "kubelogin") === "client-certificate" ? "admin" : "user");
     return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), this.cluster.kubeAdminConfig.get(0), auth);
   }
 
@@ -347,6 +348,38 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
     const provider = new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
     providerClusters.set(provider, this);
     return provider;
+  }
+
+  /**
+   * A postcondition on the data source: the credentials a Kubernetes provider reads from it are
+   * there, or the plan stops naming the role that is missing. azurerm 4.55's data source leaves
+   * `kube_config` empty when listing the user credentials answers 403, and `kube_admin_config`
+   * empty without local accounts or without the admin role
+   * (internal/services/containers/kubernetes_cluster_data_source.go), and the provider then failed
+   * with an unexplained "Invalid index". Added once per kind, only when a provider reads them.
+   */
+  private readonly credentialChecks = new Set<string>();
+
+  private requireCredentials(kind: "user" | "admin"): void {
+    if (this.credentialChecks.has(kind)) return;
+    this.credentialChecks.add(kind);
+    const check =
+      kind === "user"
+        ? {
+            condition: "${length(self.kube_config) > 0}",
+            errorMessage:
+              "The cluster's user credentials are empty: whoever runs the deploy may not list them. Give that identity the role " +
+              "\"Azure Kubernetes Service Cluster User Role\" on the cluster (action Microsoft.ContainerService/managedClusters/listClusterUserCredential/action), " +
+              "and a Kubernetes role to create objects (e.g. \"Azure Kubernetes Service RBAC Cluster Admin\" on an Azure RBAC cluster).",
+          }
+        : {
+            condition: "${length(self.kube_admin_config) > 0}",
+            errorMessage:
+              "The cluster's admin credentials are empty: the cluster has local accounts disabled, or whoever runs the deploy lacks the role " +
+              "\"Azure Kubernetes Service Cluster Admin Role\" on the cluster. Use kubelogin (method \"kubelogin\"), or enable local accounts and grant that role.",
+          };
+    const lifecycle = this.cluster.lifecycle ?? {};
+    this.cluster.lifecycle = { ...lifecycle, postcondition: [...(lifecycle.postcondition ?? []), check] };
   }
 }
 

@@ -6,7 +6,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { KEY_VAULT_SECRETS_USER } from "../core/constants";
 import type { IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
 import type { WorkloadBase } from "../kubernetes/workload-base";
-import { addDependency, principalNeeds, reportAttributeProblems } from "../core/internal";
+import { addDependency, PassThroughRecord, principalNeeds, reportAttributeProblems } from "../core/internal";
 import { WorkloadKeyVault, WorkloadKeyVaultProps } from "./key-vault";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
@@ -88,6 +88,7 @@ export class KeyVaultSecretAccess extends Construct {
   public readonly grantScope: "secret" | "vault";
   private readonly secretNames: string[];
   private readonly versions: Record<string, string | undefined> = {};
+  private readonly valueVersions: Record<string, number> = {};
 
   constructor(scope: Construct, id: string, props: KeyVaultSecretAccessProps) {
     super(scope, id);
@@ -119,7 +120,7 @@ export class KeyVaultSecretAccess extends Construct {
       });
       if (this.vault.secretsWritable) addDependency(secret, this.vault.secretsWritable);
       this.secrets[spec.name] = secret;
-      this.versions[spec.name] = secret.version;
+      this.valueVersions[spec.name] = spec.valueVersion ?? 1;
       scopes.push(secret.resourceVersionlessId);
     }
 
@@ -194,7 +195,7 @@ export class KeyVaultSecretAccess extends Construct {
    */
   public pinnedEnvironment(secretName: string = this.secretNames[0]): Record<string, string> {
     const env = this.podEnvironment(secretName);
-    const version = this.versions[secretName];
+    const version = this.versions[secretName] ?? this.pinnedVersion(secretName);
     if (version === undefined) {
       throw new Error(
         `KeyVaultSecretAccess ${this.node.path}: secret ${JSON.stringify(secretName)} is existing and has no \`version\` to pin; ` +
@@ -202,6 +203,23 @@ export class KeyVaultSecretAccess extends Construct {
       );
     }
     return { KEY_VAULT_NAME: this.vault.vaultName, SECRET_NAME: env.SECRET_NAME, VERSION_ID: version };
+  }
+
+  /**
+   * The version a new secret's last apply wrote. azurerm 4.55 plans `version` as the prior
+   * version when `value_wo_version` rises (it is Computed, with no CustomizeDiff;
+   * internal/services/keyvault/key_vault_secret_resource.go), and the update then writes a new
+   * one: pods given `secret.version` would keep the old one until a second apply, and a pod
+   * changed in the same apply fails with "Provider produced inconsistent final plan". A record
+   * replaced when `valueVersion` changes is unknown in that plan and holds the new version after
+   * the secret's update. Made on first use, for the secrets whose version is pinned.
+   */
+  private pinnedVersion(secretName: string): string | undefined {
+    const secret = this.secrets[secretName];
+    if (!secret) return undefined;
+    const record = new PassThroughRecord(this, `pinned-version-${secretName}`, secret.version, { value_wo_version: this.valueVersions[secretName] });
+    this.versions[secretName] = record.output;
+    return record.output;
   }
 
   /** All grants as resources, e.g. for `dependsOn`. */

@@ -4,7 +4,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
-import { addDependency, constructCredentials, isUnresolved, perApp } from "../core/internal";
+import { addDependency, addLibraryValidation, constructCredentials, isUnresolved, perApp } from "../core/internal";
 import type { FederatedCredentialOptions, IManagedIdentity } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
 import { CredentialRecord, newCredentialRecord, validateFederatedCredential } from "../guardrails/federated-credential";
@@ -141,7 +141,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     const credential = new FederatedIdentityCredential(scope, id, {
       name: options.name,
       resourceGroupName: this.resourceGroupName,
-      parentId: this.identityId,
+      parentId: this.subscription ? inProviderSpelling(this.identityId, this.subscription, scope) : this.identityId,
       issuer: options.issuer,
       subject: options.subject,
       audience: [audience],
@@ -196,19 +196,36 @@ function identityKey(resourceGroupName: string, name: string): string {
  * every read (ForceNew). Checked when both subscriptions are literals.
  */
 function checkProviderSubscription(credential: FederatedIdentityCredential, subscription: string): void {
-  // The credential is made without a provider, so it uses the stack's default (unaliased) azurerm provider.
-  const provider = TerraformStack.of(credential).node.children.find(
-    (c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === "azurerm" && !(c as { alias?: string }).alias,
-  );
-  const providerSubscription = (provider as { subscriptionId?: string } | undefined)?.subscriptionId;
+  const providerSubscription = defaultProviderSubscription(credential);
   if (providerSubscription === undefined || isUnresolved(providerSubscription) || providerSubscription.toLowerCase() === subscription.toLowerCase()) return;
-  credential.node.addValidation({
-    validate: () => [
+  addLibraryValidation(credential, () => [
       `ManagedIdentity.fromAttributes identityId is in subscription ${JSON.stringify(subscription)}, but the azurerm provider of this stack ` +
         `uses subscription ${JSON.stringify(providerSubscription)}: azurerm writes the federated credential in the provider's subscription, ` +
         "so it would not reach this identity (and would be replaced on every plan); create the credential in a stack whose azurerm provider uses the identity's subscription",
-    ],
-  });
+    ]
+  );
+}
+
+/** The literal or token `subscription_id` of the stack's default (unaliased) azurerm provider, if set. */
+function defaultProviderSubscription(scope: Construct): string | undefined {
+  // A credential is made without a provider, so it uses the stack's default azurerm provider.
+  const provider = TerraformStack.of(scope).node.children.find(
+    (c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "azurerm" && !(c as { alias?: string }).alias,
+  );
+  return (provider as { subscriptionId?: string } | undefined)?.subscriptionId;
+}
+
+/**
+ * `identityId` with its subscription written as the stack's azurerm provider spells it, when the two
+ * differ only in letter case: azurerm 4.55 reads `parent_id` back built from the provider's
+ * subscription (federated_identity_credential_resource.go, Read), and `parent_id` is ForceNew, so
+ * another spelling would replace the credential on every apply.
+ */
+function inProviderSpelling(identityId: string, subscription: string, scope: Construct): string {
+  const providerSubscription = defaultProviderSubscription(scope);
+  if (providerSubscription === undefined || isUnresolved(providerSubscription) || providerSubscription === subscription) return identityId;
+  if (providerSubscription.toLowerCase() !== subscription.toLowerCase()) return identityId; // refused by checkProviderSubscription
+  return identityId.replace(`/subscriptions/${subscription}/`, `/subscriptions/${providerSubscription}/`);
 }
 
 /** A user-assigned identity's id: subscription, resource group, name (any case, as ARM takes it). */

@@ -18,6 +18,13 @@ export const TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
 /** Service-account annotation for the projected token's lifetime, in seconds (3600–86400). */
 export const TOKEN_EXPIRATION_ANNOTATION = "azure.workload.identity/service-account-token-expiration";
 
+/**
+ * Pod-template annotation of this library on deployments: the service account's client id, tenant
+ * and token expiration, which the webhook copies into a pod only when it creates it. A change of
+ * identity then changes the template, and the deployment rolls its pods onto the new identity.
+ */
+export const IDENTITY_SETTINGS_ANNOTATION = "aks-workload-identity-cdktf/identity";
+
 /** Pod annotations understood by the webhook. */
 export const SKIP_CONTAINERS_ANNOTATION = "azure.workload.identity/skip-containers";
 export const INJECT_PROXY_SIDECAR_ANNOTATION = "azure.workload.identity/inject-proxy-sidecar";
@@ -53,7 +60,8 @@ export const FEDERATED_TOKEN_FILE_ENV = "AZURE_FEDERATED_TOKEN_FILE";
 
 /**
  * The key under a stack JSON's top-level `"//"` (a comment to Terraform) where the security pass
- * records that it ran for the stack, with every finding it suppressed and why. The review reads
- * it: a stack without it was synthesized without the pass (e.g. `skipValidation`).
+ * records that it ran for the stack: `{ securityPass: "ran", skipValidation, errors, warnings,
+ * suppressed: [{ rule, path, reason, message }] }`. The review reads it: a stack without it was
+ * synthesized without the library's guardrails.
  */
 export const GUARDRAILS_RECORD = "azwi_guardrails";

@@ -198,7 +198,7 @@ export function reportAttributeProblems(scope: IConstruct, object: object): void
   const problems = attributeProblems.get(object);
   if (!problems || attributeProblemsReported.has(object)) return;
   attributeProblemsReported.add(object);
-  scope.node.addValidation({ validate: () => [...problems] });
+  addLibraryValidation(scope, () => [...problems]);
 }
 
 /** A cluster's real name, `<resource group>/<name>` in lower case, when both are known at synth. */
@@ -248,5 +248,58 @@ export function reportOnce(scope: IConstruct, message: string): void {
   if (!seen) onceMessages.set(scope, (seen = new Set()));
   if (seen.has(message)) return;
   seen.add(message);
-  scope.node.addValidation({ validate: () => [message] });
+  addLibraryValidation(scope, () => [message]);
+}
+
+/**
+ * A `terraform_data` whose `output` is its `input`, replaced whenever `triggers` change. In a plan
+ * that replaces it, `output` is unknown ("known after apply", Terraform 1.11; checked with the
+ * local binary in __tests__/secret-version.test.ts), and it is set from `input` at apply, after
+ * whatever `input` names. So a value a provider updates during apply
+ * without marking it unknown in the plan can be handed on through it in the same apply.
+ */
+export class PassThroughRecord extends TerraformResource {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly input: string,
+    private readonly triggers: Record<string, unknown>,
+  ) {
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
+  }
+
+  /** The `input`, known after the apply that (re)created this record. */
+  public get output(): string {
+    return this.getStringAttribute("output");
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: any } {
+    return { input: this.input, triggers_replace: hashMapper(anyToTerraform)(this.triggers) };
+  }
+
+  protected override synthesizeHclAttributes(): { [name: string]: any } {
+    return {
+      input: { value: this.input, isBlock: false, type: "simple", storageClassType: "string" },
+      triggers_replace: { value: hashMapper(anyToTerraform)(this.triggers), isBlock: false, type: "map", storageClassType: "anyMap" },
+    };
+  }
+}
+
+const libraryValidations = new WeakMap<IConstruct, Array<() => string[]>>();
+
+/**
+ * Adds a validation of this library to `scope`: cdktf runs it with the construct's validations,
+ * and {@link libraryProblems} runs it again for the security pass when cdktf's validations are
+ * switched off (`skipValidation`), so none of the library's checks can be skipped silently.
+ */
+export function addLibraryValidation(scope: IConstruct, validate: () => string[]): void {
+  scope.node.addValidation({ validate });
+  const list = libraryValidations.get(scope);
+  if (list) list.push(validate);
+  else libraryValidations.set(scope, [validate]);
+}
+
+/** The problems the library's validations find on `scope` now. */
+export function libraryProblems(scope: IConstruct): string[] {
+  return (libraryValidations.get(scope) ?? []).flatMap((validate) => validate());
 }

@@ -52,7 +52,9 @@ export function guardStack(scope: IConstruct): void {
     );
   }
   guarded.add(stack);
-  if (!Aspects.of(stack).all.some((a) => a instanceof WorkloadIdentityChecks)) Aspects.of(stack).add(new WorkloadIdentityChecks());
+  // The ordering and the registry first: the security pass collects the library's problems
+  // (theirs included) when cdktf's validations are skipped.
   if (!Aspects.of(stack).all.some((a) => a instanceof LiteralNameOrdering)) Aspects.of(stack).add(new LiteralNameOrdering());
   if (!Aspects.of(stack).all.some((a) => a instanceof RealNameRegistry)) Aspects.of(stack).add(new RealNameRegistry());
+  if (!Aspects.of(stack).all.some((a) => a instanceof WorkloadIdentityChecks)) Aspects.of(stack).add(new WorkloadIdentityChecks());
 }

@@ -13,7 +13,7 @@ import {
 } from "cdktf";
 import { IConstruct } from "constructs";
 import { CLIENT_ID_ANNOTATION, GUARDRAILS_RECORD, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../core/constants";
-import { constructCredentials, manifestCollectionsOf, workloadPrincipals } from "../core/internal";
+import { constructCredentials, libraryProblems, manifestCollectionsOf, workloadPrincipals } from "../core/internal";
 
 /** `error` fails the synth; `warning` is printed by `cdktf synth` and kept in the manifest. */
 export type Severity = "error" | "warning";
@@ -165,22 +165,43 @@ export class WorkloadIdentityChecks implements IAspect {
     // users and older apps may attach their own).
     if (reportedStacks.has(stack)) return;
     reportedStacks.add(stack);
-    const inStack = WorkloadIdentityChecks.findings(App.of(stack)).filter((f) => f.path === stack.node.path || f.path.startsWith(`${stack.node.path}/`));
+    const app = App.of(stack);
+    const inStack = WorkloadIdentityChecks.findings(app).filter((f) => f.path === stack.node.path || f.path.startsWith(`${stack.node.path}/`));
     const findings = inStack.filter((f) => f.suppressedBecause === undefined);
     const errors = findings.filter((f) => f.severity === "error").map(formatFinding);
-    // The record that the pass ran, written when the stack's validations run (cdktf runs them
-    // before it writes the stack, and skips them with skipValidation): the review says when a
-    // stack carries no record. Each suppressed finding travels with it, with its reason.
+    const warnings = findings.filter((x) => x.severity === "warning");
+    // `new App({ skipValidation: true })` makes cdktf skip every construct validation (cdktf 0.21
+    // lib/synthesize/synthesizer.js, lib/app.js), the security errors and the constructs' own
+    // problems among them; error annotations still fail the synth (the synthesizer throws on
+    // them, and the cdktf CLI's printAnnotations exits non-zero). So with skipValidation the same
+    // problems are raised as error annotations, and a warning says which checks did not run.
+    const skipped = (app as { skipValidation?: boolean }).skipValidation === true;
+    const problems = skipped
+      ? stack.node.findAll().flatMap((c) => libraryProblems(c).map((m) => `[${c.node.path}] ${m}`))
+      : [];
+    if (skipped) {
+      for (const message of [...problems, ...errors]) Annotations.of(stack).addError(message);
+      Annotations.of(stack).addWarning(
+        "skipValidation is on: cdktf skips construct validations, but the guardrails of aks-workload-identity-cdktf still ran " +
+          "(their errors fail the synth); validations of other libraries and of cdktf itself did not run",
+      );
+    } else if (errors.length) {
+      stack.node.addValidation({ validate: () => errors });
+    }
+    for (const f of warnings) Annotations.of(stack).addWarning(formatFinding(f));
+    // The record the review reads: the security pass ran on this stack, what it found, and each
+    // suppressed finding with its reason (Terraform ignores "//"). A pull request can write any
+    // JSON, so the review treats it as a claim, and a stack without it as not checked.
     const suppressed = inStack
       .filter((f) => f.suppressedBecause !== undefined)
       .map((f) => ({ rule: f.ruleId, path: f.path, reason: f.suppressedBecause!, message: f.message }));
-    stack.node.addValidation({
-      validate: () => {
-        stack.addOverride(`//.${GUARDRAILS_RECORD}`, { suppressed });
-        return errors;
-      },
+    stack.addOverride(`//.${GUARDRAILS_RECORD}`, {
+      securityPass: "ran",
+      skipValidation: skipped,
+      errors: errors.length,
+      warnings: warnings.length,
+      suppressed,
     });
-    for (const f of findings.filter((x) => x.severity === "warning")) Annotations.of(stack).addWarning(formatFinding(f));
   }
 }
 

@@ -4,7 +4,7 @@
  * construct.
  */
 import { Construct, IConstruct } from "constructs";
-import { isUnresolved } from "../core/internal";
+import { addLibraryValidation, isUnresolved } from "../core/internal";
 import * as R from "./rules";
 import { regionList } from "./regions";
 
@@ -49,7 +49,7 @@ export class Problems {
   public report(scope: Construct): void {
     if (this.messages.length === 0) return;
     const messages = [...this.messages];
-    scope.node.addValidation({ validate: () => messages });
+    addLibraryValidation(scope, () => messages);
   }
 }
 

@@ -13,7 +13,7 @@ import * as path from "path";
 import { TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
-import { manifestCollectionsOf } from "../core/internal";
+import { addLibraryValidation, manifestCollectionsOf } from "../core/internal";
 import * as R from "../guardrails/rules";
 import { firstProblem } from "../guardrails/rules";
 import {
@@ -173,7 +173,7 @@ export class GitOpsManifests extends Construct {
     const where = `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`;
     list.push(this.placehold(written, hint.toLowerCase(), object.kind.toLowerCase(), "", (at, what) => problems.push(`${where}: ${at || "."} ${what}`)));
     this.files.set(file, list);
-    if (problems.length) this.node.addValidation({ validate: () => problems.map((p) => `GitOps manifest ${p}`) });
+    if (problems.length) addLibraryValidation(this, () => problems.map((p) => `GitOps manifest ${p}`));
   }
 
   /** Writes the templates into `dir`, replacing only the files an earlier synth listed as its own. */
@@ -262,15 +262,21 @@ export class GitOpsManifests extends Construct {
   }
 }
 
-/** True when `value` is exactly one reference to a resource or data source attribute known not to be sensitive. */
+/**
+ * True when every value known only at apply in `value` is a reference to a resource or data source
+ * attribute known not to be sensitive (literal text around them is fine).
+ */
 function readsNonSensitiveAttribute(value: string): boolean {
-  const fragments = Tokenization.reverseString(value);
-  if (fragments.length !== 1 || fragments.tokens.length !== 1) return false;
-  const identifier = (fragments.firstToken as { identifier?: unknown } | undefined)?.identifier;
-  if (typeof identifier !== "string") return false;
-  const parts = identifier.split(".");
-  const attribute = parts[parts.length - 1];
-  // `<type>.<name>.<attribute>` or `data.<type>.<name>.<attribute>`; a nested path (`a.b[0].c`) is not one attribute.
-  const plain = parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p)) && (parts.length === 3 || (parts.length === 4 && parts[0] === "data"));
-  return plain && NON_SENSITIVE_ATTRIBUTES.has(attribute);
+  const tokens = Tokenization.reverseString(value).tokens;
+  return (
+    tokens.length > 0 &&
+    tokens.every((token) => {
+      const identifier = (token as { identifier?: unknown }).identifier;
+      if (typeof identifier !== "string") return false;
+      const parts = identifier.split(".");
+      // `<type>.<name>.<attribute>` or `data.<type>.<name>.<attribute>`; a nested path (`a.b[0].c`) is not one attribute.
+      const plain = parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p)) && (parts.length === 3 || (parts.length === 4 && parts[0] === "data"));
+      return plain && NON_SENSITIVE_ATTRIBUTES.has(parts[parts.length - 1]);
+    })
+  );
 }

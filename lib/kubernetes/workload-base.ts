@@ -6,10 +6,11 @@ import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import type { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
+import { CLIENT_ID_ANNOTATION, IDENTITY_SETTINGS_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
 import { GitOpsManifests, ManifestObject, removeStaleManifests } from "./gitops";
 import {
   addDependency,
+  addLibraryValidation,
   clusterKeys,
   differentClusters,
   namespaceClaimsOf,
@@ -157,6 +158,8 @@ export abstract class WorkloadBase extends Construct {
   private clusterResource?: TerraformResource;
   private secretsStoreCsiDriver?: boolean;
   private objects!: ClusterObjects;
+  /** What the webhook reads from the service account when it creates a pod (client id, tenant, token expiration). */
+  private identitySettings: Record<string, string> = {};
 
   protected constructor(scope: Construct, id: string, props: WorkloadKubernetesProps) {
     super(scope, id);
@@ -194,6 +197,15 @@ export abstract class WorkloadBase extends Construct {
     };
     if (props.tenantId !== undefined) annotations[TENANT_ID_ANNOTATION] = props.tenantId;
     if (props.tokenExpirationSeconds !== undefined) annotations[TOKEN_EXPIRATION_ANNOTATION] = String(props.tokenExpirationSeconds);
+    // The webhook writes these into a pod's container env (AZURE_CLIENT_ID, AZURE_TENANT_ID) and
+    // token volume when the pod is created; a running pod's env cannot change (a pod's spec is
+    // immutable but for images and tolerations), so a pod keeps the identity it started with. Pods'
+    // replacement triggers and deployments' templates carry them, so a change restarts the pods.
+    this.identitySettings = {
+      [CLIENT_ID_ANNOTATION]: this.principal.clientId,
+      ...(props.tenantId !== undefined ? { [TENANT_ID_ANNOTATION]: props.tenantId } : {}),
+      ...(props.tokenExpirationSeconds !== undefined ? { [TOKEN_EXPIRATION_ANNOTATION]: String(props.tokenExpirationSeconds) } : {}),
+    };
     // No `azure.workload.identity/use` label on the service account: the webhook selects pods by
     // that label (its MutatingWebhookConfiguration's objectSelector), never service accounts.
     const labels = props.serviceAccountLabels;
@@ -276,8 +288,7 @@ export abstract class WorkloadBase extends Construct {
    * the Kubernetes provider of another cluster, tokens come from an issuer Entra does not trust.
    */
   private checkProviderCluster(issuerCluster: object): void {
-    this.node.addValidation({
-      validate: () => {
+    addLibraryValidation(this, () => {
         const provider = this.kubernetesProviderInUse();
         const providerCluster = provider && providerClusters.get(provider);
         if (!providerCluster || !differentClusters(issuerCluster, providerCluster)) return [];
@@ -285,8 +296,8 @@ export abstract class WorkloadBase extends Construct {
           `issuer: the federated credential trusts cluster ${clusterKeys.get(issuerCluster)}, but the service account is created through the Kubernetes provider ` +
             `${provider!.node.path} of cluster ${clusterKeys.get(providerCluster)}; its tokens would come from an issuer Entra does not trust – pass the same cluster as issuer and provider`,
         ];
-      },
-    });
+      }
+    );
   }
 
   /** The Kubernetes provider the objects use: the one given, or the stack's default (unaliased) one. */
@@ -314,22 +325,20 @@ export abstract class WorkloadBase extends Construct {
     const mount = template.secretsStore;
     if (!mount) return;
     if (this.secretsStoreCsiDriver === false) {
-      this.node.addValidation({
-        validate: () => [`${what} secretsStore: the cluster has no Secrets Store CSI driver; set secretsStoreCsiDriver on its AksWithOidc`],
-      });
+      addLibraryValidation(this, () => [`${what} secretsStore: the cluster has no Secrets Store CSI driver; set secretsStoreCsiDriver on its AksWithOidc`]
+      );
     }
     if (mount.external) return;
     const objects = this.objects;
     const namespace = this.namespaceName;
-    this.node.addValidation({
-      validate: () =>
+    addLibraryValidation(this, () =>
         objects.has("SecretProviderClass", namespace, mount.secretProviderClass)
           ? []
           : [
               `${what} secretsStore.secretProviderClass ${JSON.stringify(mount.secretProviderClass)}: no SecretProviderClass of that name in namespace ${namespace} ` +
                 "is created in this stack for this cluster, so the pod would stay ContainerCreating; add it with addSecretProviderClass, or set secretsStore.external: true if another tool creates it",
-            ],
-    });
+            ]
+    );
   }
 
   private context(selectorLabels?: Record<string, string>): PodContext {
@@ -374,7 +383,8 @@ export abstract class WorkloadBase extends Construct {
     // the user changes still rolls out, what the webhook adds never diffs. Trade-off: drift made
     // outside Terraform in the spec (only image and tolerations can be edited on a live pod) is not
     // corrected; replace the pod with `terraform apply -replace` for that.
-    const specHash = new TriggerRecord(this, `${id}-spec`, { spec });
+    // The identity settings too: a pod keeps the identity it was created with.
+    const specHash = new TriggerRecord(this, `${id}-spec`, { spec, identity: this.identitySettings });
     const pod = new PodV1(this, id, {
       provider: this.provider,
       metadata: providerPodMetadata(props, ctx, props.name, this.serviceAccount!.metadata.namespace),
@@ -414,7 +424,7 @@ export abstract class WorkloadBase extends Construct {
           replicas: props.replicas ?? 1,
           selector: { matchLabels: selector },
           template: {
-            metadata: manifestPodMetadata(props, ctx),
+            metadata: this.withIdentitySettings(manifestPodMetadata(props, ctx)),
             spec: manifestPodSpec(props, { ...ctx, serviceAccountName: this.serviceAccountName }),
           },
         },
@@ -432,13 +442,24 @@ export abstract class WorkloadBase extends Construct {
       spec: {
         replicas: String(props.replicas ?? 1),
         selector: { matchLabels: selector },
-        template: { metadata: providerPodMetadata(props, ctx), spec: providerPodSpec(props, ctx) },
+        template: { metadata: this.withIdentitySettings(providerPodMetadata(props, ctx)), spec: providerPodSpec(props, ctx) },
       },
       dependsOn: [this.propagation!],
     });
     this.created.push(deployment);
     this.waitForRegistries(deployment, props, `deployment ${id}`);
     return { name: props.name, resource: deployment };
+  }
+
+  /**
+   * Pod-template metadata with {@link IDENTITY_SETTINGS_ANNOTATION}: `client-id=…;tenant-id=…;
+   * token-expiration=…` (the parts that are set), so a change of identity rolls the deployment.
+   */
+  private withIdentitySettings(metadata: any): any {
+    const value = Object.entries(this.identitySettings)
+      .map(([k, v]) => `${k.replace(/^azure\.workload\.identity\/(service-account-)?/, "")}=${v}`)
+      .join(";");
+    return { ...metadata, annotations: { ...metadata.annotations, [IDENTITY_SETTINGS_ANNOTATION]: value } };
   }
 
   /**
@@ -451,9 +472,8 @@ export abstract class WorkloadBase extends Construct {
     validateSecretProviderClassProps(this, id, props);
     reportAttributeProblems(this, props.vault);
     if (this.secretsStoreCsiDriver === false) {
-      this.node.addValidation({
-        validate: () => [`addSecretProviderClass(${JSON.stringify(id)}): the cluster has no Secrets Store CSI driver, so no pod can mount the class; set secretsStoreCsiDriver on its AksWithOidc`],
-      });
+      addLibraryValidation(this, () => [`addSecretProviderClass(${JSON.stringify(id)}): the cluster has no Secrets Store CSI driver, so no pod can mount the class; set secretsStoreCsiDriver on its AksWithOidc`]
+      );
     }
     this.objects.claim("SecretProviderClass", this.namespaceName, props.name, `${this.node.path}/${id}`, `SecretProviderClass ${id} name`, this);
     if (!this.manifests && this.clusterResource && sameStack(this.clusterResource, this)) {
@@ -461,14 +481,13 @@ export abstract class WorkloadBase extends Construct {
       // (terraform-provider-kubernetes manifest/provider/plan.go; docs/resources/manifest.md: "the
       // cluster must be reachable at plan time"): with the cluster created in this same stack the
       // first plan cannot succeed.
-      this.node.addValidation({
-        validate: () => [
+      addLibraryValidation(this, () => [
           `addSecretProviderClass(${JSON.stringify(id)}): the cluster ${this.clusterResource!.node.path} is created in this same stack, ` +
             "but kubernetes_manifest needs the cluster and its SecretProviderClass CRD at plan time, so the first plan would fail. " +
             "Put the workload in a second stack that reads the cluster with AksWithOidc.fromExisting (cdktf deploy applies the stacks in order), " +
             'or use kubernetesObjects: "manifests"',
-        ],
-      });
+        ]
+      );
     }
     const YAML = require("yaml") as typeof import("yaml");
     const objects = YAML.stringify(
@@ -530,12 +549,11 @@ class ClusterObjects {
       return;
     }
     const what = namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
-    scope.node.addValidation({
-      validate: () => [
+    addLibraryValidation(scope, () => [
         `${prop}: ${what} is already created by ${first}; creating it twice fails at apply with AlreadyExists` +
           (kind === "Namespace" ? " – set createNamespace on one workload only (the others are ordered after it)" : " – give it another name"),
-      ],
-    });
+      ]
+    );
   }
 
   /** True when something in this stack and target creates `kind` `namespace/name`. */

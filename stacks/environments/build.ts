@@ -1,4 +1,5 @@
-import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { App, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { makeUniqueId } from "cdktf/lib/private/unique";
 import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
@@ -10,7 +11,7 @@ import type { IWorkloadKeyVault } from "../../lib/core/types";
 import { BUILT_IN_NAMESPACES } from "../../lib/guardrails/rules";
 import { FederatedWorkload } from "../../lib/workloads/federated-workload";
 import { environmentState } from "../backends";
-import type { EnvironmentSpec, WorkloadSpec } from "./types";
+import type { EnvironmentSpec, StateSpec, WorkloadSpec } from "./types";
 
 /**
  * The stacks of one environment (issue 12): `<env>-platform` (resource group, cluster, vault,
@@ -121,7 +122,7 @@ export class EnvironmentTeamStack extends TerraformStack {
       // not to); the others are ordered after it by the constructs.
       const create = w.createNamespace ?? (!BUILT_IN_NAMESPACES.includes(w.namespace) && !namespaces.has(w.namespace));
       namespaces.add(w.namespace);
-      const workload = new FederatedWorkload(this, `${w.namespace}-${w.serviceAccount}`, {
+      const workload = new FederatedWorkload(this, workloadId(w.namespace, w.serviceAccount), {
         issuer: cluster,
         namespace: w.namespace,
         createNamespace: create,
@@ -149,18 +150,79 @@ export class EnvironmentTeamStack extends TerraformStack {
       for (const d of w.deployments ?? []) {
         workload.addDeployment(`deployment-${d.name}`, { name: d.name, replicas: d.replicas, containers: [{ name: "main", image: d.image, env: podEnv }] });
       }
-      new TerraformOutput(this, `${w.namespace}-${w.serviceAccount}-client-id`.replace(/[^A-Za-z0-9_-]/g, "_"), {
+      new TerraformOutput(this, clientIdOutputName(w.namespace, w.serviceAccount), {
         value: workload.identity.clientId,
         description: `${w.namespace}/${w.serviceAccount}: azure.workload.identity/client-id`,
       });
     }
+    movedFromEarlierIds(this, workloads);
   }
 }
 
-/** Every environment's stacks; returns them (for the checks main.ts attaches). */
-export function buildEnvironments(app: App, environments: readonly EnvironmentSpec[]): TerraformStack[] {
+/**
+ * The construct id of a workload in a team stack. It is the first part of every Terraform name the
+ * workload's resources get, so it starts with a letter (Terraform names must start with a letter
+ * or `_`; a namespace may start with a digit), and it is injective: a namespace (a DNS-1123 label)
+ * holds no `_`, so the first `_` separates it from the service account (`a`/`b-c` and `a-b`/`c`
+ * stay apart).
+ */
+export function workloadId(namespace: string, serviceAccount: string): string {
+  return `workload-${namespace}_${serviceAccount}`;
+}
+
+/**
+ * The output holding a workload's client id: `client-id_<namespace>_<service account>`, with the
+ * service account's `.` written as `_` (a Terraform name holds letters, digits, `_` and `-`).
+ * Injective for the same reason as {@link workloadId}: neither name holds `_`.
+ */
+export function clientIdOutputName(namespace: string, serviceAccount: string): string {
+  return `client-id_${namespace}_${serviceAccount.replace(/\./g, "_")}`;
+}
+
+/** The id workloads had before {@link workloadId}: neither injective nor always a valid Terraform name. */
+function earlierWorkloadId(w: WorkloadSpec): string {
+  return `${w.namespace}-${w.serviceAccount}`;
+}
+
+/**
+ * `moved` blocks from the names the workloads' resources had under the earlier id scheme, so a
+ * stack applied before keeps its identities, credentials, grants and pods instead of destroying
+ * and recreating them (Terraform ignores a `moved` block whose `from` is not in the state). Only
+ * for earlier ids that could have been applied: starting with a letter (Terraform refused the
+ * others) and held by one workload of the stack (two made the synth fail).
+ */
+function movedFromEarlierIds(stack: TerraformStack, workloads: readonly WorkloadSpec[]): void {
+  const count = new Map<string, number>();
+  for (const w of workloads) count.set(earlierWorkloadId(w), (count.get(earlierWorkloadId(w)) ?? 0) + 1);
+  const moved: { from: string; to: string }[] = [];
+  for (const w of workloads) {
+    const earlier = earlierWorkloadId(w);
+    if (!/^[A-Za-z]/.test(earlier) || count.get(earlier) !== 1) continue;
+    const workload = stack.node.findChild(workloadId(w.namespace, w.serviceAccount));
+    for (const r of workload.node.findAll()) {
+      if (!TerraformResource.isTerraformResource(r)) continue;
+      const resource = r as TerraformResource;
+      const components = resource.node.scopes.slice(stack.node.scopes.length).map((c) => c.node.id);
+      // A resource whose name was set by hand keeps it under either scheme.
+      if (resource.friendlyUniqueId !== makeUniqueId(components)) continue;
+      const from = makeUniqueId([earlier, ...components.slice(1)]);
+      moved.push({ from: `${resource.terraformResourceType}.${from}`, to: `${resource.terraformResourceType}.${resource.friendlyUniqueId}` });
+    }
+  }
+  // Written as the stack's `moved` list, not with TerraformResource.moveFromId: that adds a
+  // validation that runs `terraform version` at synth (cdktf 0.21 lib/terraform-resource.js,
+  // lib/synthesize/synthesizer.js), which fails where no terraform binary is installed.
+  if (moved.length) stack.addOverride("moved", moved);
+}
+
+/**
+ * Every environment's stacks; returns them (for the checks main.ts attaches). `defaultState` is the
+ * backend of files that name no `state` (local files when undefined).
+ */
+export function buildEnvironments(app: App, environments: readonly EnvironmentSpec[], defaultState?: StateSpec): TerraformStack[] {
   const stacks: TerraformStack[] = [];
-  for (const env of environments) {
+  for (const given of environments) {
+    const env = given.state || !defaultState ? given : { ...given, state: defaultState };
     const platform = new EnvironmentPlatformStack(app, `${env.name}-platform`, env);
     stacks.push(platform);
     const groups: { team: string; workloads: readonly WorkloadSpec[] }[] = env.teams
