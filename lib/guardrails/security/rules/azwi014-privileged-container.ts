@@ -1,0 +1,20 @@
+import { first } from "../context";
+import { defineSecurityRule } from "../rule";
+
+export default defineSecurityRule({
+  id: "AZWI014",
+  severity: "warning",
+  title: "A workload identity pod runs a privileged container or allows privilege escalation",
+  fix: "drop privileged/allow_privilege_escalation (FederatedWorkload.addPod's defaults do)",
+  check(ctx, report) {
+    for (const pod of ctx.pods) {
+      if (!pod.labelled) continue;
+      const containers: any[] = [...(pod.spec?.container ?? []), ...(pod.spec?.init_container ?? [])];
+      const risky = containers.find((c) => {
+        const sc = first(c?.security_context) ?? {};
+        return sc.privileged === true || sc.allow_privilege_escalation === true;
+      });
+      if (risky) report(pod.element, `container ${JSON.stringify(risky.name)} is privileged or allows privilege escalation`);
+    }
+  },
+});
