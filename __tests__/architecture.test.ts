@@ -41,6 +41,12 @@ describe("architecture", () => {
     expect(importsOf("lib/core/").filter(({ dep }) => dep.startsWith("lib/") && !dep.startsWith("lib/core/"))).toEqual([]);
   });
 
+  test("the guardrails import nothing above them (only core and themselves)", () => {
+    const deps = importsOf("lib/guardrails/").filter(({ dep }) => dep.startsWith("lib/") && !dep.startsWith("lib/guardrails/") && !dep.startsWith("lib/core/"));
+    expect(deps).toEqual([]);
+    expect(importsOf("lib/guardrails/").length).toBeGreaterThan(0);
+  });
+
   test("the value rules import no construct", () => {
     const rules = ["lib/guardrails/rules.ts", "lib/guardrails/regions.ts", "lib/guardrails/problems.ts"];
     const deps = rules.flatMap((file) => graph[file] ?? []);
