@@ -139,3 +139,26 @@ describe("issuers Entra must reach", () => {
     expect(() => synth(s)).toThrow(/federated credential issuer "https:\/\/localhost\/" must be reachable from the internet/);
   });
 });
+
+describe("messages name the class that was called", () => {
+  test("a bad namespace of an application workload is reported as FederatedApplicationWorkload.namespace", () => {
+    const s = stackWithAzuread();
+    new FederatedApplicationWorkload(s, "app", { issuer: ISSUER, namespace: "kube-system", serviceAccountName: "api" });
+    expect(() => synth(s)).toThrow(/FederatedApplicationWorkload\.namespace "kube-system"/);
+  });
+
+  test("a FederatedWorkload without resourceGroupName is reported with the other problems, not thrown", () => {
+    const s = newStack();
+    expect(() => new FederatedWorkload(s, "w", { issuer: ISSUER, namespace: "kube-system", serviceAccountName: "api" })).not.toThrow();
+    const message = (() => {
+      try {
+        synth(s);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    expect(message).toMatch(/resourceGroupName and location are required to create a new identity/);
+    expect(message).toMatch(/FederatedWorkload\.namespace "kube-system"/);
+  });
+});

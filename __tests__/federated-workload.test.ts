@@ -93,20 +93,18 @@ describe("FederatedWorkload", () => {
     expect(bySubject.c.body.depends_on).toEqual([`azurerm_federated_identity_credential.${bySubject.b.name}`]);
   });
 
-  test("requires a resource group and location to create an identity", () => {
+  test("requires a resource group and location to create an identity (a problem reported at synth)", () => {
     const stack = newStack();
-    expect(() => new FederatedWorkload(stack, "app", { issuer: ISSUER, serviceAccountName: "sa" })).toThrow(
-      /resourceGroupName and location are required to create a new identity; pass them, or pass an existing identity as `identity`/,
-    );
+    new FederatedWorkload(stack, "app", { issuer: ISSUER, serviceAccountName: "sa" });
+    expect(() => synth(stack)).toThrow(/resourceGroupName and location are required to create a new identity; pass them, or pass an existing identity as `identity`/);
   });
 
   test("requires both: a resource group without a location is not enough", () => {
-    expect(() => new FederatedWorkload(newStack(), "app", { issuer: ISSUER, serviceAccountName: "sa", resourceGroupName: "rg1" })).toThrow(
-      /resourceGroupName and location are required/,
-    );
-    expect(() => new FederatedWorkload(newStack(), "app", { issuer: ISSUER, serviceAccountName: "sa", location: "eastus" })).toThrow(
-      /resourceGroupName and location are required/,
-    );
+    for (const props of [{ resourceGroupName: "rg1" }, { location: "eastus" }]) {
+      const stack = newStack();
+      new FederatedWorkload(stack, "app", { issuer: ISSUER, serviceAccountName: "sa", ...props });
+      expect(() => synth(stack)).toThrow(/resourceGroupName and location are required/);
+    }
   });
 });
 

@@ -602,27 +602,30 @@ const SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS: Record<string, string> = {
   [TOKEN_EXPIRATION_ANNOTATION]: "the tokenExpirationSeconds prop",
 };
 
-/** The Kubernetes side shared by every kind of workload. */
-export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string): void {
+/**
+ * Checks the Kubernetes-side props of a workload; `owner` is the class the user called
+ * (`FederatedWorkload`, `FederatedApplicationWorkload`), so messages name the prop as written.
+ */
+export function validateWorkloadKubernetesProps(scope: Construct, props: WorkloadKubernetesProps, namespace: string, owner: string): void {
   const p = new Problems();
-  p.check("FederatedWorkload.namespace", namespace, ...R.workloadNamespace);
-  p.check("FederatedWorkload.serviceAccountName", props.serviceAccountName, ...R.dns1123Subdomain, ...R.workloadServiceAccountName);
-  p.check("FederatedWorkload.propagationDelay", props.propagationDelay, ...R.duration);
-  p.check("FederatedWorkload.manifestsDirectory", props.manifestsDirectory, ...R.manifestsDirectory);
+  p.check(`${owner}.namespace`, namespace, ...R.workloadNamespace);
+  p.check(`${owner}.serviceAccountName`, props.serviceAccountName, ...R.dns1123Subdomain, ...R.workloadServiceAccountName);
+  p.check(`${owner}.propagationDelay`, props.propagationDelay, ...R.duration);
+  p.check(`${owner}.manifestsDirectory`, props.manifestsDirectory, ...R.manifestsDirectory);
   if (props.createNamespace && R.BUILT_IN_NAMESPACES.includes(namespace)) {
-    p.add(`FederatedWorkload.createNamespace: namespace ${JSON.stringify(namespace)} exists in every cluster, so creating it fails with AlreadyExists; drop createNamespace`);
+    p.add(`${owner}.createNamespace: namespace ${JSON.stringify(namespace)} exists in every cluster, so creating it fails with AlreadyExists; drop createNamespace`);
   }
   // A literal issuer is checked with the federated credential (its path ends in /federated-credential).
-  p.check("FederatedWorkload.tenantId", props.tenantId, ...R.tenantId);
-  p.check("FederatedWorkload.tokenExpirationSeconds", props.tokenExpirationSeconds, ...R.tokenExpirationSeconds);
-  p.checkLabels("FederatedWorkload.serviceAccountLabels", props.serviceAccountLabels);
+  p.check(`${owner}.tenantId`, props.tenantId, ...R.tenantId);
+  p.check(`${owner}.tokenExpirationSeconds`, props.tokenExpirationSeconds, ...R.tokenExpirationSeconds);
+  p.checkLabels(`${owner}.serviceAccountLabels`, props.serviceAccountLabels);
   for (const [key, value] of Object.entries(props.serviceAccountAnnotations ?? {})) {
-    p.check("FederatedWorkload.serviceAccountAnnotations key", key, ...R.annotationKey);
-    if (typeof value !== "string") p.add(`FederatedWorkload.serviceAccountAnnotations ${JSON.stringify(key)} is ${JSON.stringify(value)}; annotation values are strings – quote it`);
+    p.check(`${owner}.serviceAccountAnnotations key`, key, ...R.annotationKey);
+    if (typeof value !== "string") p.add(`${owner}.serviceAccountAnnotations ${JSON.stringify(key)} is ${JSON.stringify(value)}; annotation values are strings – quote it`);
     const prop = SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS[key];
-    if (prop) p.add(`FederatedWorkload.serviceAccountAnnotations ${JSON.stringify(key)} is set by ${prop}; remove it from serviceAccountAnnotations`);
+    if (prop) p.add(`${owner}.serviceAccountAnnotations ${JSON.stringify(key)} is set by ${prop}; remove it from serviceAccountAnnotations`);
     else if (key.startsWith("azure.workload.identity/")) {
-      p.add(`FederatedWorkload.serviceAccountAnnotations ${JSON.stringify(key)} is not a service account annotation the workload identity webhook reads (${Object.keys(SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS).join(", ")})`);
+      p.add(`${owner}.serviceAccountAnnotations ${JSON.stringify(key)} is not a service account annotation the workload identity webhook reads (${Object.keys(SERVICE_ACCOUNT_WEBHOOK_ANNOTATIONS).join(", ")})`);
     }
   }
   p.report(scope);

@@ -146,7 +146,7 @@ function applicationOwners(scope: Construct, props: FederatedApplicationWorkload
 }
 
 function validateFederatedApplicationProps(scope: Construct, props: FederatedApplicationWorkloadProps, namespace: string): void {
-  validateWorkloadKubernetesProps(scope, props, namespace);
+  validateWorkloadKubernetesProps(scope, props, namespace, "FederatedApplicationWorkload");
   const p = new Problems();
   // Entra application display names: 1–120 characters (Microsoft Graph application resource).
   p.check("FederatedApplicationWorkload.applicationDisplayName", props.applicationDisplayName, R.nonEmpty, R.noSurroundingWhitespace, R.lengthBetween(1, 120));

@@ -4,6 +4,7 @@ import type { IManagedIdentity, IOidcIssuer } from "../core/types";
 import { defaultName } from "../core/naming";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
 import { ManagedIdentity } from "../azure/managed-identity";
+import { Problems } from "../guardrails/problems";
 import { validateWorkloadKubernetesProps, WorkloadBase, WorkloadKubernetesProps } from "../kubernetes/workload-base";
 
 /** Properties of {@link FederatedWorkload}. */
@@ -54,21 +55,22 @@ export class FederatedWorkload extends WorkloadBase {
   constructor(scope: Construct, id: string, props: FederatedWorkloadProps) {
     super(scope, id, props);
     this.issuerUrl = typeof props.issuer === "string" ? props.issuer : props.issuer.oidcIssuerUrl;
-    validateWorkloadKubernetesProps(this, props, this.namespaceName);
+    validateWorkloadKubernetesProps(this, props, this.namespaceName, "FederatedWorkload");
 
     if (props.identity) {
       this.identity = props.identity;
     } else {
       if (props.resourceGroupName === undefined || props.location === undefined) {
-        throw new Error(
-          `FederatedWorkload ${this.node.path}: resourceGroupName and location are required to create a new identity; ` +
-            "pass them, or pass an existing identity as `identity`",
-        );
+        // Reported with the other problems (the synth fails on it); the identity below is still
+        // made so that construction goes on and every other problem is collected too.
+        new Problems()
+          .add("FederatedWorkload: resourceGroupName and location are required to create a new identity; pass them, or pass an existing identity as `identity`")
+          .report(this);
       }
       this.identity = new ManagedIdentity(this, "identity", {
         name: props.identityName ?? defaultName("id", this.namespaceName, this.serviceAccountName, 128),
-        resourceGroupName: props.resourceGroupName,
-        location: props.location,
+        resourceGroupName: props.resourceGroupName ?? "",
+        location: props.location ?? "",
       });
     }
 
