@@ -397,6 +397,11 @@ function validateAksWithOidcProps(scope: Construct, props: AksWithOidcProps): vo
   p.check("AksWithOidc.systemNodePool.drainTimeoutInMinutes", props.systemNodePool?.drainTimeoutInMinutes, R.integerBetween(1, 1440));
   const csi = typeof props.secretsStoreCsiDriver === "object" ? props.secretsStoreCsiDriver : undefined;
   p.check("AksWithOidc.secretsStoreCsiDriver.rotationInterval", csi?.rotationInterval, ...R.goDuration);
+  p.check("AksWithOidc.kubernetesVersion", props.kubernetesVersion, ...R.kubernetesVersion);
+  p.check("AksWithOidc.systemNodePool.vmSize", props.systemNodePool?.vmSize, ...R.vmSize);
+  for (const zone of props.systemNodePool?.zones ?? []) p.check("AksWithOidc.systemNodePool.zones entry", zone, ...R.availabilityZone);
+  for (const id of props.adminGroupObjectIds ?? []) p.check("AksWithOidc.adminGroupObjectIds entry", id, ...R.guid("an Entra group object id"));
+  p.checkTags("AksWithOidc.tags", props.tags);
   p.report(scope);
 }
 

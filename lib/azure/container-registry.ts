@@ -98,6 +98,8 @@ function validateContainerRegistryAccessProps(scope: Construct, props: Container
   p.check("ContainerRegistryAccess.create.name", props.create?.name, ...registryName);
   p.check("ContainerRegistryAccess.existing.name", props.existing?.name, ...registryName);
   p.check("ContainerRegistryAccess.create.location", props.create?.location, R.knownRegion(regionSettings(scope)));
+  p.check("ContainerRegistryAccess.create.resourceGroupName", props.create?.resourceGroupName, ...R.resourceGroupName);
+  p.checkTags("ContainerRegistryAccess.create.tags", props.create?.tags);
   p.check(
     "ContainerRegistryAccess.registryId",
     props.registryId,

@@ -229,5 +229,8 @@ function validateWorkloadKeyVaultProps(scope: Construct, props: WorkloadKeyVault
   p.check("WorkloadKeyVault.tenantId", props.tenantId, ...R.tenantId);
   p.check("WorkloadKeyVault.softDeleteRetentionDays", props.softDeleteRetentionDays, R.integerBetween(7, 90));
   p.check("WorkloadKeyVault.rolePropagationDelay", props.rolePropagationDelay, ...R.duration);
+  for (const ip of props.networkRules?.ipRules ?? []) p.check("WorkloadKeyVault.networkRules.ipRules entry", ip, ...R.ipv4OrCidr);
+  for (const id of props.networkRules?.subnetIds ?? []) p.check("WorkloadKeyVault.networkRules.subnetIds entry", id, ...R.subnetId);
+  p.checkTags("WorkloadKeyVault.tags", props.tags);
   p.report(scope);
 }

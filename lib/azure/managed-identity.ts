@@ -272,5 +272,6 @@ function validateManagedIdentityProps(scope: Construct, props: ManagedIdentityPr
   p.check("ManagedIdentity.name", props.name, ...R.identityName);
   p.check("ManagedIdentity.resourceGroupName", props.resourceGroupName, ...R.resourceGroupName);
   p.check("ManagedIdentity.location", props.location, R.knownRegion(settings), R.federationRegion(settings));
+  p.checkTags("ManagedIdentity.tags", props.tags);
   p.report(scope);
 }

@@ -39,6 +39,17 @@ export class Problems {
     return this;
   }
 
+  /** Checks Azure tags: names, values and their number. */
+  public checkTags(label: string, tags: Record<string, string> | undefined): this {
+    const entries = Object.entries(tags ?? {});
+    if (entries.length > R.MAX_TAGS) this.messages.push(`${label} has ${entries.length} tags; Azure allows at most ${R.MAX_TAGS} per resource`);
+    for (const [k, v] of entries) {
+      this.check(`${label} name`, k, ...R.tagName);
+      this.check(`${label} ${JSON.stringify(k)} value`, v, ...R.tagValue);
+    }
+    return this;
+  }
+
   /** Records a problem that is not about a single value. */
   public add(message: string): this {
     this.messages.push(message);

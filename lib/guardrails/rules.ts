@@ -471,3 +471,40 @@ export const regionName: readonly Rule[] = [
       ? undefined
       : "must be a region name: letters and digits, such as eastus or westeurope (`az account list-locations -o table`)",
 ];
+
+// ---- Azure tags, versions, networks ---------------------------------------------------------------
+
+/**
+ * Azure tag names: at most 512 characters (128 for storage accounts), none of `<>%&\?/`; values at
+ * most 256 characters; at most 50 tags per resource.
+ * https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
+ */
+export const tagName: readonly Rule[] = [
+  lengthBetween(1, 512),
+  (v) => (/[<>%&\\?/]/.test(v) ? "must not contain < > % & \\ ? or / (Azure tag name)" : undefined),
+];
+export const tagValue: readonly Rule[] = [(v) => (v.length > 256 ? `must be at most 256 characters (Azure tag value; is ${v.length})` : undefined)];
+export const MAX_TAGS = 50;
+
+/** An AKS Kubernetes version: `1.31` (latest patch) or `1.31.2`. */
+export const kubernetesVersion: readonly Rule[] = [matches(/^[1-9][0-9]*\.[0-9]+(\.[0-9]+)?$/, 'a Kubernetes version such as "1.31" or "1.31.2"')];
+
+/** An availability zone as AKS takes it: "1", "2" or "3". */
+export const availabilityZone: readonly Rule[] = [matches(/^[123]$/, 'an availability zone: "1", "2" or "3"')];
+
+/** A Key Vault network rule address: an IPv4 address or CIDR range (Key Vault's firewall takes IPv4 only). */
+export const ipv4OrCidr: readonly Rule[] = [
+  (v) => {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/.exec(v);
+    const ok = m && [1, 2, 3, 4].every((i) => Number(m[i]) <= 255) && (m[6] === undefined || Number(m[6]) <= 32);
+    return ok ? undefined : 'must be an IPv4 address or CIDR range such as "203.0.113.7" or "203.0.113.0/24" (Key Vault takes IPv4 only)';
+  },
+];
+
+/** A subnet's Azure resource id. */
+export const subnetId: readonly Rule[] = [
+  matches(
+    /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i,
+    "a subnet resource id: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
+  ),
+];
