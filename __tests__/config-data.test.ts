@@ -149,20 +149,22 @@ describe("the no-live-template check", () => {
     expect(injectedTemplates(outdir).map((t) => [t.file, t.at])).toEqual([["stacks/workload/manifests/30-configmap/default/x.yaml.tmpl", "$.data.a"]]);
   });
 
-  test("it finds the issue's hole when a payload bypasses loadConfig (vm_size, both providers' subscription_id)", () => {
+  test("it finds the hole when a payload bypasses loadConfig (both providers' subscription_id), and the construct refuses it in vm_size", () => {
     const payload = PAYLOADS[0];
     const outdir = tempOutdir();
     const app = new App({ outdir });
-    buildApp(app, { ...defaultConfig(), aksNodeVmSize: payload, subscriptionId: payload });
+    buildApp(app, { ...defaultConfig(), subscriptionId: payload });
     app.synth();
     const found = injectedTemplates(outdir).map((t) => `${t.file} ${t.at.replace(/\.[^.]+$/, "")} ${t.at.split(".").pop()}`);
     expect(found).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^stacks\/platform\/cdk\.tf\.json .*default_node_pool vm_size$/),
         expect.stringMatching(/^stacks\/platform\/cdk\.tf\.json \$\.provider\.azurerm\[0\] subscription_id$/),
         expect.stringMatching(/^stacks\/workload\/cdk\.tf\.json \$\.provider\.azurerm\[0\] subscription_id$/),
       ]),
     );
+    const refused = new App({ outdir: tempOutdir() });
+    buildApp(refused, { ...defaultConfig(), aksNodeVmSize: payload });
+    expect(() => refused.synth()).toThrow(/AksWithOidc\.systemNodePool\.vmSize .* must be a VM size/);
   });
 
   test("keys are scanned: Terraform reads object keys as templates as well", () => {

@@ -47,10 +47,11 @@ describe("secure defaults and their opt-outs", () => {
 
   test("the vault's network is open (authorization only) unless networkRules is set", () => {
     expect(vault().network_acls).toBeUndefined();
-    expect(vault({ networkRules: { subnetIds: ["/s"], allowAzureServices: false } }).network_acls).toEqual({
+    const subnet = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks";
+    expect(vault({ networkRules: { subnetIds: [subnet], allowAzureServices: false } }).network_acls).toEqual({
       default_action: "Deny",
       bypass: "None",
-      virtual_network_subnet_ids: ["/s"],
+      virtual_network_subnet_ids: [subnet],
     });
   });
 
