@@ -86,7 +86,7 @@ describe("the packed package in another project", () => {
     expect(packedFiles).toEqual(
       expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tools/review/cli.js", "dist/tools/validate/cli.js", "schemas/providers/azurerm-4.55.0.json.gz"]),
     );
-    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz)$/.test(f));
+    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz)$/.test(f));
     expect(unexpected).toEqual([]);
     expect(packedFiles.some((f) => /__tests__|bench\/|examples\/|\.test\./.test(f))).toBe(false);
   });

