@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 const dir = path.join(__dirname, "..");
-const skipped = /^(consumer|workflows|architecture|review.*|environments.*|validate)\.test\.ts$/;
+const skipped = /^(consumer.*|workflows|architecture|prop-owners|review.*|environments.*|validate)\.test\.ts$/;
 for (const file of fs.readdirSync(dir).sort()) {
   if (file.endsWith(".test.ts") && !skipped.test(file)) {
     require(path.join(dir, file));
