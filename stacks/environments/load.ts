@@ -249,18 +249,20 @@ export function loadEnvironments(
   }
   problems.push(...stateCollisions(environments.filter((e) => environments.filter((o) => o.name === e.name).length === 1), locations));
   if (problems.length) throw new EnvironmentError(problems);
-  for (const [env, locate] of locations) entryLocations.set(env, locate);
+  for (const [env, locate] of locations) entryLocations.set(env.file, locate);
   return environments;
 }
 
 /** `file:line: field.path` of a field of a loaded environment (its key's line when `key`). */
 export type Locate = (where: Where, key?: boolean) => string;
-const entryLocations = new WeakMap<EnvironmentSpec, Locate>();
+/** By the file as messages show it (a copy of a spec, e.g. with the default state, keeps its file). */
+const entryLocations = new Map<string, Locate>();
 
-/** Where a field of a loaded environment is written, as `file:line: field.path`. */
+/** Where a field of a loaded environment is written, as `file:line: field.path` (`file:line` for the whole file). */
 export function locate(env: EnvironmentSpec, where: Where, key = false): string {
-  const found = entryLocations.get(env);
-  return found ? found(where, key) : `${env.file}:1: ${pathText(where)}`;
+  const found = entryLocations.get(env.file);
+  const text = found ? found(where, key) : `${env.file}:1: ${pathText(where)}`;
+  return where.length === 0 ? text.replace(/: \(top level\)$/, "") : text;
 }
 
 function firstLine(message: string): string {
