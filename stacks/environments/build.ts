@@ -165,7 +165,8 @@ export class EnvironmentTeamStack extends TerraformStack {
           location: env.location,
         });
         recordOrigin(workload, locate(env, here));
-        if (workload.node.tryFindChild("namespace")) recordOrigin(workload.node.findChild("namespace"), locate(env, [...here, "namespace"]));
+        recordOriginAt(this, `${workload.node.path}/namespace`, locate(env, [...here, "namespace"]));
+        recordOriginAt(this, `${workload.node.path}/service-account`, locate(env, [...here, "serviceAccount"]));
         if (w.identityName !== undefined) recordOriginAt(this, `${workload.node.path}/identity`, locate(env, [...here, "identityName"]));
         this.workloads.push(workload);
         const secrets = w.secrets ?? [];
