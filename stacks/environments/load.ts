@@ -221,7 +221,7 @@ export function loadEnvironments(
     if (!validate(data)) {
       fileProblems.push(...schemaMessages(validate.errors ?? [], at));
     } else {
-      const gated = gate(data, at, regions);
+      const gated = gateStrings(data, environmentFields(regions), at);
       fileProblems.push(...gated.problems);
       data = gated.data;
       if (gated.problems.length === 0) fileProblems.push(...ruleProblems(data as EnvironmentFile, at));
@@ -416,15 +416,18 @@ export function fieldPattern(where: Where): string {
 }
 
 /**
- * Every string of `data` through {@link environmentFields}: the data with each string replaced by
- * its parsed value (free text escaped), and the problems.
+ * Every string of `data` through `fields` ({@link environmentFields}): the data with each string
+ * replaced by its parsed value (free text escaped), and the problems, each `at(field): …`.
  */
-function gate(data: unknown, at: (where: Where) => string, regions: R.RegionSettings): { readonly data: unknown; readonly problems: string[] } {
-  const fields = environmentFields(regions);
+export function gateStrings(
+  data: unknown,
+  fields: Readonly<Record<string, ValueShape>>,
+  at: (where: Where) => string = pathText,
+): { readonly data: unknown; readonly problems: string[] } {
   const problems: string[] = [];
   const walk = (value: unknown, where: Where): unknown => {
     if (typeof value === "string") {
-      const shape = fields[fieldPattern(where)];
+      const shape = Object.prototype.hasOwnProperty.call(fields, fieldPattern(where)) ? fields[fieldPattern(where)] : undefined;
       if (!shape) {
         problems.push(`${at(where)}: ${JSON.stringify(value)} is in a field the loader has no shape for, so it is refused (a field added to the schema must be added to environmentFields)`);
         return value;
