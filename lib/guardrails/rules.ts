@@ -346,7 +346,7 @@ const IMAGE_NAME = `(?:${IMAGE_HOST}(?::[0-9]+)?/)?${IMAGE_PATH_COMPONENT}(?:/${
 const IMAGE_TAG = "[\\w][\\w.-]{0,127}";
 const IMAGE_DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}";
 /** `^(name)(?::(tag))?(?:@(digest))?$`, as distribution/reference's `ReferenceRegexp`. */
-export const IMAGE_REFERENCE = new RegExp(`^(${IMAGE_NAME})(?::(${IMAGE_TAG}))?(?:@(${IMAGE_DIGEST}))?$`);
+const IMAGE_REFERENCE = new RegExp(`^(${IMAGE_NAME})(?::(${IMAGE_TAG}))?(?:@(${IMAGE_DIGEST}))?$`);
 
 /**
  * A container image reference, by the distribution reference grammar: `[host[:port]/]path[:tag][@digest]`,
