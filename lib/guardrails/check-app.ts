@@ -23,9 +23,13 @@ export function checkApp(app: App): void {
   // among "every problem at once"; they are idempotent, and synth invokes them again.
   for (const stack of app.node.children) invokeAspects(stack);
   const problems: string[] = [];
+  const findings = WorkloadIdentityChecks.errors(app);
+  // The security pass, when its aspect has visited a stack, has also made its errors that stack's
+  // validations: each is listed once, as the finding.
+  const known = new Set(findings);
   for (const c of app.node.findAll()) {
-    for (const message of c.node.validate()) problems.push(`[${c.node.path}] ${message}`);
+    for (const message of c.node.validate()) if (!known.has(message)) problems.push(`[${c.node.path}] ${message}`);
   }
-  problems.push(...WorkloadIdentityChecks.errors(app));
+  problems.push(...findings);
   if (problems.length) throw new GuardrailError(problems);
 }

@@ -495,7 +495,7 @@ function stateAddress(state: StateSpec | undefined, environment: string, stack: 
   return undefined;
 }
 
-/** The constructs' rules (and this app's) on every name, after the schema has given the shape. */
+/** The checks across fields of one file, after every string has passed the gate. */
 function ruleProblems(env: EnvironmentFile, at: (where: Where) => string): string[] {
   const out: string[] = [];
   const check = (where: Where, value: string | undefined, rules: readonly Rule[]) => {
