@@ -1,6 +1,6 @@
 import { App } from "cdktf";
-import { checkApp, GuardrailError } from "./lib/guardrails/check-app";
-import { buildConfiguredApp, ConfigError, EnvironmentError, environmentThenContext } from "./stacks";
+import { GuardrailError } from "./lib/guardrails/check-app";
+import { buildConfiguredApp, checkConfiguredApp, ConfigError, EnvironmentError, environmentThenContext } from "./stacks";
 
 // `cdktf synth|diff|deploy` runs this file. With environment files (ENVIRONMENTS_DIR, default
 // `environments/`), it builds every environment's stacks; without, the default app, whose settings
@@ -9,7 +9,7 @@ import { buildConfiguredApp, ConfigError, EnvironmentError, environmentThenConte
 const app = new App();
 try {
   buildConfiguredApp(app, environmentThenContext(process.env, (name) => app.node.tryGetContext(name)));
-  checkApp(app); // every problem of every stack at once, before anything is written
+  checkConfiguredApp(app); // every problem of every stack at once (at its file and line), before anything is written
   app.synth();
 } catch (error) {
   if (error instanceof ConfigError || error instanceof EnvironmentError || error instanceof GuardrailError) {

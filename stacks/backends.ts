@@ -37,7 +37,7 @@ export function environmentState(stack: TerraformStack, environment: string, sta
         // One blob per stack under the environment's prefix: stacks never share a state or a lock.
         key: `${s.keyPrefix ?? environment}/${id}.tfstate`,
         // Azure AD (Entra) sign-in to the blob service; the account has shared keys disabled, so
-        // no access key or SAS token is ever read or needed (README, Bootstrapping the state storage).
+        // no access key or SAS token is ever read or needed (docs/environments.md, Bootstrapping the state storage).
         useAzureadAuth: true,
         ...(s.useOidc ? { useOidc: true } : {}),
         ...(s.subscription ? { subscriptionId: s.subscription } : {}),

@@ -66,19 +66,23 @@ interface SettingBase {
   readonly description: string;
 }
 
+/**
+ * What a value from configuration is (see {@link SettingKind}): settings and the string fields of
+ * environment files both declare one, and both parse through {@link parseValue}.
+ */
+export type ValueShape =
+  | { readonly kind: "choice"; readonly choices: readonly string[] }
+  | { readonly kind: "integer"; readonly integer: { readonly min: number; readonly max: number } }
+  /** The value rules (for names, the same ones the constructs apply). */
+  | { readonly kind: "name" | "pattern" | "region"; readonly rules: () => readonly Rule[] }
+  | { readonly kind: "regions" }
+  | { readonly kind: "free-text"; readonly maxLength?: number };
+
 /** One setting: its variable name, default, meaning (the README's configuration table) and kind. */
-export type Setting = SettingBase &
-  (
-    | { readonly kind: "choice"; readonly choices: readonly string[] }
-    | { readonly kind: "integer"; readonly integer: { readonly min: number; readonly max: number } }
-    /** The value rules (for names, the same ones the constructs apply). */
-    | { readonly kind: "name" | "pattern" | "region"; readonly rules: () => readonly Rule[] }
-    | { readonly kind: "regions" }
-    | { readonly kind: "free-text"; readonly maxLength?: number }
-  );
+export type Setting = SettingBase & ValueShape;
 
 /** Whether a kind is shaped (refused unless it matches) rather than free text (escaped). */
-export function isShaped(setting: Setting): boolean {
+export function isShaped(setting: ValueShape): boolean {
   return setting.kind !== "free-text";
 }
 
@@ -123,25 +127,25 @@ export function freeTextProblem(text: string, maxLength = 1024): string | undefi
 }
 
 /**
- * Parses one setting's text by its kind: the value, or the problem as `NAME "value" must …`. The
- * one place a value from configuration becomes data (environment files parse through it too).
+ * Parses one value by its shape: the value (free text escaped with {@link terraformLiteral}), or
+ * why it is refused (`must …`). The one place a value from configuration becomes data: settings
+ * ({@link parseSetting}) and every string of an environment file go through it.
  */
-export function parseSetting(s: Setting, text: string): { readonly value: unknown } | { readonly problem: string } {
-  const bad = (why: string) => ({ problem: `${s.name} ${JSON.stringify(text)} ${why}` });
+export function parseValue(s: ValueShape, text: string): { readonly value: unknown } | { readonly why: string } {
   switch (s.kind) {
     case "choice":
-      return s.choices.includes(text) ? { value: text } : bad(`must be one of: ${s.choices.join(", ")}`);
+      return s.choices.includes(text) ? { value: text } : { why: `must be one of: ${s.choices.join(", ")}` };
     case "integer": {
       const n = Number(text);
       return /^-?\d+$/.test(text.trim()) && n >= s.integer.min && n <= s.integer.max
         ? { value: n }
-        : bad(`must be an integer from ${s.integer.min} to ${s.integer.max}`);
+        : { why: `must be an integer from ${s.integer.min} to ${s.integer.max}` };
     }
     case "regions": {
       const list = regionList(text);
       for (const entry of list ?? []) {
         const why = R.firstProblem(entry, R.regionName);
-        if (why !== undefined) return bad(`has the entry ${JSON.stringify(entry)}, which ${why}`);
+        if (why !== undefined) return { why: `has the entry ${JSON.stringify(entry)}, which ${why}` };
       }
       return { value: list };
     }
@@ -149,13 +153,19 @@ export function parseSetting(s: Setting, text: string): { readonly value: unknow
     case "pattern":
     case "region": {
       const why = R.firstProblem(text, s.rules());
-      return why === undefined ? { value: text } : bad(why);
+      return why === undefined ? { value: text } : { why };
     }
     case "free-text": {
       const why = freeTextProblem(text, s.maxLength);
-      return why === undefined ? { value: terraformLiteral(text) } : bad(why);
+      return why === undefined ? { value: terraformLiteral(text) } : { why };
     }
   }
+}
+
+/** Parses one setting's text by its kind: the value, or the problem as `NAME "value" must …`. */
+export function parseSetting(s: Setting, text: string): { readonly value: unknown } | { readonly problem: string } {
+  const parsed = parseValue(s, text);
+  return "why" in parsed ? { problem: `${s.name} ${JSON.stringify(text)} ${parsed.why}` } : parsed;
 }
 
 /** A setting with a bad value: names the variable, the value and what is allowed. */

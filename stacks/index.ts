@@ -2,10 +2,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { App, Aspects, TerraformStack } from "cdktf";
 import { WorkloadIdentityChecks } from "../lib/guardrails/checks";
+import { checkApp, GuardrailError } from "../lib/guardrails/check-app";
 import { AppConfig, ConfigError, loadConfig, loadRegionSettings } from "./config";
 import { environmentState } from "./backends";
 import { buildEnvironments } from "./environments/build";
 import { environmentFiles, loadEnvironments } from "./environments/load";
+import { explainProblems } from "./environments/origins";
 import type { StateSpec } from "./environments/types";
 import { PlatformStack } from "./platform-stack";
 import { SingleStack } from "./single-stack";
@@ -18,6 +20,7 @@ export * from "./single-stack";
 export * from "./backends";
 export * from "./environments/build";
 export * from "./environments/load";
+export * from "./environments/origins";
 export type * from "./environments/types";
 
 /**
@@ -41,6 +44,20 @@ export function buildConfiguredApp(app: App, lookup: (name: string) => string | 
   const stacks = buildEnvironments(app, loadEnvironments(files, regions), defaultState(lookup));
   attachChecks(stacks);
   return stacks;
+}
+
+/**
+ * `checkApp` for the app {@link buildConfiguredApp} built: every problem at once, each problem of a
+ * construct built from an environment file preceded by that entry's `file:line: field` (and every
+ * other construct it names followed by its entry's), so a refusal points at the line to change.
+ */
+export function checkConfiguredApp(app: App): void {
+  try {
+    checkApp(app);
+  } catch (e) {
+    if (e instanceof GuardrailError) throw new GuardrailError(explainProblems(app, e.problems));
+    throw e;
+  }
 }
 
 /** The state setting names for environment files without `state` (set in CI, where local state is lost with the runner). */

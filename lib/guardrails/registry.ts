@@ -8,7 +8,7 @@
  * Values known only at apply are compared by the expression they resolve to (two references to one
  * attribute are one value); values that differ only in a reference's spelling are not caught.
  */
-import { DefaultTokenResolver, IAspect, StringConcat, TerraformElement, TerraformProvider, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
+import { DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformProvider, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
 import { clusterKeys, providerClusters, reportOnce } from "../core/internal";
 
@@ -72,12 +72,38 @@ interface Claim {
   readonly resource: TerraformResource;
 }
 
+/**
+ * Types whose id is fixed by a global name: a reference to the id of one (resource or data source)
+ * is compared by that name, so a secret created in one vault through two stacks' references (one
+ * creates the vault, another reads it by name) is one claim.
+ */
+const GLOBAL_NAME_IDS: ReadonlySet<string> = new Set(["azurerm_key_vault"]);
+
+/** `<type> named <name>` when `value` is one reference to the `id` of an element named globally with a literal name. */
+function globalNameOfReference(value: string): string | undefined {
+  const fragments = Tokenization.reverseString(value);
+  if (fragments.length !== 1) return undefined;
+  const ref = fragments.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined;
+  if (typeof ref?.identifier !== "string" || !ref.originStack || !ref.identifier.endsWith(".id")) return undefined;
+  const address = ref.identifier.slice(0, -".id".length);
+  const element = ref.originStack.node.findAll().find((c) => {
+    if (TerraformResource.isTerraformResource(c)) return `${c.terraformResourceType}.${c.friendlyUniqueId}` === address;
+    if (TerraformDataSource.isTerraformDataSource(c)) return `data.${c.terraformResourceType}.${c.friendlyUniqueId}` === address;
+    return false;
+  }) as TerraformResource | TerraformDataSource | undefined;
+  if (!element || !GLOBAL_NAME_IDS.has(element.terraformResourceType)) return undefined;
+  const name = synthesizedArguments(element)?.name;
+  return typeof name === "string" && !Token.isUnresolved(name) ? `${element.terraformResourceType} named ${name}` : undefined;
+}
+
 /** The value of `attribute` in a resource's synthesized arguments, as a comparable string. */
 function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, attribute: string): string | undefined {
   const value = attrs[attribute];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") return JSON.stringify(value);
   if (!Token.isUnresolved(value)) return value;
+  const global = globalNameOfReference(value);
+  if (global !== undefined) return global;
   // Two references to one attribute are different token strings: compare what they resolve to,
   // qualified by the stack the reference points into (addresses repeat across stacks).
   const stack = TerraformStack.of(resource);
@@ -87,7 +113,7 @@ function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, at
   return `${(origin ?? stack).node.path}:${typeof resolved === "string" ? resolved : JSON.stringify(resolved)}`;
 }
 
-function synthesizedArguments(resource: TerraformResource): Record<string, unknown> | undefined {
+function synthesizedArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
   try {
     return (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes();
   } catch {

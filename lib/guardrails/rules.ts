@@ -334,10 +334,33 @@ export const utcTimestamp: readonly Rule[] = [
   },
 ];
 
-/** A container image reference: not empty, no whitespace (the API server rejects those). */
+// The image reference grammar of the container runtimes (kubelet refuses anything else with
+// InvalidImageName): github.com/distribution/reference v0.6.0 regexp.go `ReferenceRegexp`, with
+// Go's `\w` (ASCII, as JavaScript's without the `u` flag) and `[[:xdigit:]]` spelled out.
+const IMAGE_ALPHANUMERIC = "[a-z0-9]+";
+const IMAGE_SEPARATOR = "(?:[._]|__|[-]+)";
+const IMAGE_PATH_COMPONENT = `${IMAGE_ALPHANUMERIC}(?:${IMAGE_SEPARATOR}${IMAGE_ALPHANUMERIC})*`;
+const IMAGE_DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const IMAGE_HOST = `(?:${IMAGE_DOMAIN_COMPONENT}(?:\\.${IMAGE_DOMAIN_COMPONENT})*|\\[(?:[a-fA-F0-9:]+)\\])`;
+const IMAGE_NAME = `(?:${IMAGE_HOST}(?::[0-9]+)?/)?${IMAGE_PATH_COMPONENT}(?:/${IMAGE_PATH_COMPONENT})*`;
+const IMAGE_TAG = "[\\w][\\w.-]{0,127}";
+const IMAGE_DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}";
+/** `^(name)(?::(tag))?(?:@(digest))?$`, as distribution/reference's `ReferenceRegexp`. */
+const IMAGE_REFERENCE = new RegExp(`^(${IMAGE_NAME})(?::(${IMAGE_TAG}))?(?:@(${IMAGE_DIGEST}))?$`);
+
+/**
+ * A container image reference, by the distribution reference grammar: `[host[:port]/]path[:tag][@digest]`,
+ * the path in lowercase letters, digits and single separators, the name (host and path) at most 255
+ * characters (distribution/reference v0.5.0 reference.go `NameTotalLengthMax`, checked on the whole
+ * name). No reference holds `$`, `%`, `{`, `}` or whitespace.
+ */
 export const imageReference: readonly Rule[] = [
   nonEmpty,
-  matches(/^\S+$/, "an image reference without whitespace, e.g. ghcr.io/org/app:1.2.3"),
+  (v) => {
+    const m = IMAGE_REFERENCE.exec(v);
+    if (!m) return "must be an image reference ([registry[:port]/]repository[:tag][@digest], the repository in lowercase letters, digits, '.', '_' and '-'), e.g. ghcr.io/org/app:1.2.3";
+    return m[1].length > 255 ? `must have a name (registry and repository) of at most 255 characters (is ${m[1].length})` : undefined;
+  },
 ];
 
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

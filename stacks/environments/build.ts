@@ -11,10 +11,13 @@ import type { IWorkloadKeyVault } from "../../lib/core/types";
 import { BUILT_IN_NAMESPACES } from "../../lib/guardrails/rules";
 import { FederatedWorkload } from "../../lib/workloads/federated-workload";
 import { environmentState } from "../backends";
+import { recordClusterKey } from "../../lib/core/internal";
+import { EnvironmentError, locate, Where } from "./load";
+import { recordOrigin, recordOriginAt } from "./origins";
 import type { EnvironmentSpec, StateSpec, WorkloadSpec } from "./types";
 
 /**
- * The stacks of one environment (issue 12): `<env>-platform` (resource group, cluster, vault,
+ * The stacks of one environment: `<env>-platform` (resource group, cluster, vault,
  * shared identities) and one stack per team, `<env>-<team>` (or per namespace, `<env>-<namespace>`,
  * when the file names no teams) with the team's identities, federated credentials, Key Vault grants,
  * service accounts, pods and deployments. `cdktf deploy '<env>-*'` deploys one environment; a
@@ -44,11 +47,14 @@ export class EnvironmentPlatformStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, public readonly env: EnvironmentSpec) {
     super(scope, id);
+    recordOrigin(this, locate(env, []));
     label(this, { environment: env.name });
     environmentState(this, env.name, env.state);
     new AzurermProvider(this, "azurerm", { features: [{}], subscriptionId: env.subscription });
     if (env.createResourceGroup ?? true) {
-      this.resourceGroupName = new ResourceGroup(this, "resource-group", { name: env.resourceGroup, location: env.location }).name;
+      const group = new ResourceGroup(this, "resource-group", { name: env.resourceGroup, location: env.location });
+      recordOrigin(group, locate(env, ["resourceGroup"]));
+      this.resourceGroupName = group.name;
     } else {
       this.resourceGroupName = env.resourceGroup;
     }
@@ -62,6 +68,7 @@ export class EnvironmentPlatformStack extends TerraformStack {
         localAccountDisabled: (c.localAccounts ?? "disabled") === "disabled",
         secretsStoreCsiDriver: c.secretsStoreCsi ?? false,
       });
+      recordOrigin(this.cluster, locate(env, ["cluster", "name"]));
       new TerraformOutput(this, "oidc_issuer_url", { value: this.cluster.oidcIssuerUrl, description: "The cluster's OIDC issuer." });
     }
     const v = env.vault;
@@ -72,14 +79,14 @@ export class EnvironmentPlatformStack extends TerraformStack {
         location: env.location,
         permissionModel: v.permissionModel ?? "rbac",
       });
+      recordOrigin(this.vault, locate(env, ["vault", "name"]));
       new TerraformOutput(this, "keyvault_url", { value: this.vault.vaultUri });
     }
-    for (const shared of env.identities ?? []) {
-      this.identities.set(
-        shared.name.toLowerCase(),
-        new ManagedIdentity(this, `identity-${shared.name}`, { name: shared.name, resourceGroupName: this.resourceGroupName, location: env.location }),
-      );
-    }
+    (env.identities ?? []).forEach((shared, i) => {
+      const identity = new ManagedIdentity(this, `identity-${shared.name}`, { name: shared.name, resourceGroupName: this.resourceGroupName, location: env.location });
+      recordOrigin(identity, locate(env, ["identities", i, "name"]));
+      this.identities.set(shared.name.toLowerCase(), identity);
+    });
   }
 }
 
@@ -87,9 +94,16 @@ export class EnvironmentPlatformStack extends TerraformStack {
 export class EnvironmentTeamStack extends TerraformStack {
   public readonly workloads: FederatedWorkload[] = [];
 
-  constructor(scope: Construct, id: string, platform: EnvironmentPlatformStack, team: string, workloads: readonly WorkloadSpec[]) {
+  /**
+   * `problems`: where to collect what a construct throws while an entry is built (as
+   * `file:line: field: message`); without it, the first such problem is thrown as an
+   * {@link EnvironmentError}.
+   */
+  constructor(scope: Construct, id: string, platform: EnvironmentPlatformStack, team: string, workloads: readonly WorkloadSpec[], problems?: string[]) {
     super(scope, id);
     const env = platform.env;
+    const first = workloads[0] && workloadWhere(env, workloads[0]);
+    recordOrigin(this, env.teams ? locate(env, ["teams", env.teams.findIndex((t) => t.name === team), "name"]) : first ? locate(env, [...first, "namespace"]) : locate(env, []));
     label(this, { environment: env.name, team });
     environmentState(this, env.name, env.state);
     // Deployed after the platform even when nothing of it is referenced (the resource group).
@@ -98,10 +112,15 @@ export class EnvironmentTeamStack extends TerraformStack {
     const c = env.cluster;
     // The cluster is read with a data source, so the Kubernetes provider is never configured from
     // a resource created in the same apply (as the default app's workload stack).
+    const clusterResourceGroup = platform.cluster ? env.resourceGroup : (c.existing && c.resourceGroup) || env.resourceGroup;
     const cluster = AksWithOidc.fromExisting(this, "cluster", {
       name: platform.cluster ? platform.cluster.clusterName : c.name,
-      resourceGroupName: platform.cluster ? platform.cluster.resourceGroupName : (c.existing && c.resourceGroup) || env.resourceGroup,
+      resourceGroupName: platform.cluster ? platform.cluster.resourceGroupName : clusterResourceGroup,
     });
+    // The real name is known even when it is passed as a reference to the platform's cluster: the
+    // app-wide registry then sees two environments' Kubernetes objects on one cluster.
+    recordClusterKey(cluster, clusterResourceGroup, c.name);
+    recordOrigin(cluster, locate(env, ["cluster", "name"]));
     const k = env.kubernetes ?? {};
     cluster.kubernetesProvider(this, "kubernetes", {
       method: k.auth ?? "kubelogin",
@@ -116,47 +135,92 @@ export class EnvironmentTeamStack extends TerraformStack {
         resourceGroupName: (v.existing && v.resourceGroup) || env.resourceGroup,
         permissionModel: v.permissionModel ?? "rbac",
       });
+    if (!platform.vault) recordOriginAt(this, `${this.node.path}/keyvault`, locate(env, ["vault", "name"]));
     const namespaces = new Set<string>();
+    /** Builds one entry; what a construct throws is the entry's problem, at its file and line. */
+    const entry = (where: Where, build: () => void): void => {
+      try {
+        build();
+      } catch (e) {
+        const problem = `${locate(env, where)}: ${e instanceof Error ? e.message : String(e)}`;
+        if (!problems) throw new EnvironmentError([problem]);
+        problems.push(problem);
+      }
+    };
     for (const w of workloads) {
-      // The first workload of a namespace creates it (unless every cluster has it or the file says
-      // not to); the others are ordered after it by the constructs.
-      const create = w.createNamespace ?? (!BUILT_IN_NAMESPACES.includes(w.namespace) && !namespaces.has(w.namespace));
-      namespaces.add(w.namespace);
-      const workload = new FederatedWorkload(this, workloadId(w.namespace, w.serviceAccount), {
-        issuer: cluster,
-        namespace: w.namespace,
-        createNamespace: create,
-        serviceAccountName: w.serviceAccount,
-        identity: w.sharedIdentity ? platform.identities.get(w.sharedIdentity.toLowerCase()) : undefined,
-        identityName: w.identityName,
-        resourceGroupName: platform.resourceGroupName,
-        location: env.location,
-      });
-      this.workloads.push(workload);
-      const secrets = w.secrets ?? [];
-      const access =
-        secrets.length > 0
-          ? new KeyVaultSecretAccess(workload, "secret-access", {
-              workload,
-              vault,
-              secrets: secrets.map((s) => ({ name: s.name, existing: s.existing ?? false })),
-              grantScope: w.grantScope,
-            })
-          : undefined;
-      const podEnv = access?.podEnvironment();
-      for (const p of w.pods ?? []) {
-        workload.addPod(`pod-${p.name}`, { name: p.name, containers: [{ name: "main", image: p.image, env: podEnv }] });
-      }
-      for (const d of w.deployments ?? []) {
-        workload.addDeployment(`deployment-${d.name}`, { name: d.name, replicas: d.replicas, containers: [{ name: "main", image: d.image, env: podEnv }] });
-      }
-      new TerraformOutput(this, clientIdOutputName(w.namespace, w.serviceAccount), {
-        value: workload.identity.clientId,
-        description: `${w.namespace}/${w.serviceAccount}: azure.workload.identity/client-id`,
+      const here = workloadWhere(env, w);
+      entry(here, () => {
+        // The first workload of a namespace creates it (unless every cluster has it or the file says
+        // not to); the others are ordered after it by the constructs.
+        const create = w.createNamespace ?? (!BUILT_IN_NAMESPACES.includes(w.namespace) && !namespaces.has(w.namespace));
+        namespaces.add(w.namespace);
+        const workload = new FederatedWorkload(this, workloadId(w.namespace, w.serviceAccount), {
+          issuer: cluster,
+          namespace: w.namespace,
+          createNamespace: create,
+          serviceAccountName: w.serviceAccount,
+          identity: w.sharedIdentity ? platform.identities.get(w.sharedIdentity.toLowerCase()) : undefined,
+          identityName: w.identityName,
+          resourceGroupName: platform.resourceGroupName,
+          location: env.location,
+        });
+        recordOrigin(workload, locate(env, here));
+        recordOriginAt(this, `${workload.node.path}/namespace`, locate(env, [...here, "namespace"]));
+        recordOriginAt(this, `${workload.node.path}/service-account`, locate(env, [...here, "serviceAccount"]));
+        if (w.identityName !== undefined) recordOriginAt(this, `${workload.node.path}/identity`, locate(env, [...here, "identityName"]));
+        this.workloads.push(workload);
+        const secrets = w.secrets ?? [];
+        const access =
+          secrets.length > 0
+            ? new KeyVaultSecretAccess(workload, "secret-access", {
+                workload,
+                vault,
+                secrets: secrets.map((s) => ({ name: s.name, existing: s.existing ?? false })),
+                grantScope: w.grantScope,
+              })
+            : undefined;
+        if (access) {
+          recordOrigin(access, locate(env, [...here, "secrets"]));
+          secrets.forEach((s, j) => {
+            for (const child of access.node.children.filter((ch) => ch.node.id.endsWith(`-${s.name}`))) recordOrigin(child, locate(env, [...here, "secrets", j, "name"]));
+          });
+        }
+        const podEnv = access?.podEnvironment();
+        (w.pods ?? []).forEach((p, j) =>
+          entry([...here, "pods", j, "name"], () => {
+            workload.addPod(`pod-${p.name}`, { name: p.name, containers: [{ name: "main", image: p.image, env: podEnv }] });
+            recordOriginAt(this, `${workload.node.path}/pod-${p.name}`, locate(env, [...here, "pods", j, "name"]));
+          }),
+        );
+        (w.deployments ?? []).forEach((d, j) =>
+          entry([...here, "deployments", j, "name"], () => {
+            workload.addDeployment(`deployment-${d.name}`, { name: d.name, replicas: d.replicas, containers: [{ name: "main", image: d.image, env: podEnv }] });
+            recordOriginAt(this, `${workload.node.path}/deployment-${d.name}`, locate(env, [...here, "deployments", j, "name"]));
+          }),
+        );
+        recordOrigin(
+          new TerraformOutput(this, clientIdOutputName(w.namespace, w.serviceAccount), {
+            value: workload.identity.clientId,
+            description: `${w.namespace}/${w.serviceAccount}: azure.workload.identity/client-id`,
+          }),
+          locate(env, here),
+        );
       });
     }
-    movedFromEarlierIds(this, workloads);
+    entry([], () => movedFromEarlierIds(this, workloads));
   }
+}
+
+/** Where a workload is in its file: `teams[i].workloads[j]` or `workloads[j]`. */
+function workloadWhere(env: EnvironmentSpec, w: WorkloadSpec): Where {
+  if (env.teams) {
+    for (const [i, t] of env.teams.entries()) {
+      const j = t.workloads.indexOf(w);
+      if (j !== -1) return ["teams", i, "workloads", j];
+    }
+  }
+  const j = (env.workloads ?? []).indexOf(w);
+  return j === -1 ? [] : ["workloads", j];
 }
 
 /**
@@ -221,6 +285,7 @@ function movedFromEarlierIds(stack: TerraformStack, workloads: readonly Workload
  */
 export function buildEnvironments(app: App, environments: readonly EnvironmentSpec[], defaultState?: StateSpec): TerraformStack[] {
   const stacks: TerraformStack[] = [];
+  const problems: string[] = [];
   for (const given of environments) {
     const env = given.state || !defaultState ? given : { ...given, state: defaultState };
     const platform = new EnvironmentPlatformStack(app, `${env.name}-platform`, env);
@@ -234,7 +299,7 @@ export function buildEnvironments(app: App, environments: readonly EnvironmentSp
     // Team stacks that share an identity are therefore chained with stack dependencies, in file order.
     const lastUser = new Map<string, TerraformStack>();
     for (const g of groups) {
-      const stack = new EnvironmentTeamStack(app, `${env.name}-${g.team}`, platform, g.team, g.workloads);
+      const stack = new EnvironmentTeamStack(app, `${env.name}-${g.team}`, platform, g.team, g.workloads, problems);
       for (const name of new Set(g.workloads.flatMap((w) => (w.sharedIdentity ? [w.sharedIdentity.toLowerCase()] : [])))) {
         const previous = lastUser.get(name);
         if (previous && !stack.dependencies.includes(previous)) stack.addDependency(previous);
@@ -243,6 +308,7 @@ export function buildEnvironments(app: App, environments: readonly EnvironmentSp
       stacks.push(stack);
     }
   }
+  if (problems.length) throw new EnvironmentError(problems);
   return stacks;
 }
 
