@@ -21,3 +21,6 @@ export { buildModel, loadSynthOutput, ReviewInputError } from "./tools/review/mo
 export type { Actor, Annotation, Chain, Credential, Grant, Identity, Model, RawEntry, ScopeLevel, ServiceAccount, SharedAccess, StackDoc, SynthOutput, Workload } from "./tools/review/model";
 export { diffModels, mermaidOf, renderReview } from "./tools/review/render";
 export type { Change } from "./tools/review/render";
+export { AzapiProvider, AzapiResource } from "./azure/azapi";
+export type { AzapiProviderConfig, AzapiResourceConfig } from "./azure/azapi";
+export * from "./azure/identity-binding";

@@ -14,6 +14,7 @@ import {
 import { IConstruct } from "constructs";
 import { CLIENT_ID_ANNOTATION, GUARDRAILS_RECORD, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../core/constants";
 import { constructCredentials, libraryProblems, manifestCollectionsOf, workloadPrincipals } from "../core/internal";
+import { IDENTITY_BINDING_CHECKED, IDENTITY_BINDING_RULES, identityBindingFindings, isBindingModePod, BindingCheckPod } from "./identity-binding-checks";
 
 /** `error` fails the synth; `warning` is printed by `cdktf synth` and kept in the manifest. */
 export type Severity = "error" | "warning";
@@ -48,6 +49,7 @@ export const SECURITY_RULES: Readonly<Record<string, SecurityRule>> = Object.fro
       ["AZWI013", "error", "A managed identity has more than 20 federated credentials, or repeats an issuer + subject", "spread workloads over more identities; remove the duplicate credential"],
       ["AZWI014", "warning", "A workload identity pod runs a privileged container or allows privilege escalation", "drop privileged/allow_privilege_escalation (FederatedWorkload.addPod's defaults do)"],
       ["AZWI015", "warning", "A hand-written Terraform template (a plain \"${…}\" or \"%{…}\" string, not a cdktf token) is in an identity attribute: issuer, subject, audience, parent identity, principal, scope, role, service account annotation or name, image or env value", "pass the construct's attribute or an Fn.* call (a token) instead; for text meant literally use terraformLiteral(); if the expression is intended, suppress with the reason"],
+      ...IDENTITY_BINDING_RULES,
     ] as const
   ).map(([id, severity, title, fix]) => [id, { id, severity, title, fix }]),
 );
@@ -329,7 +331,7 @@ function podParts(spec: any): any {
 
 const podMetadata = (m: any) => {
   const meta = first(m);
-  return meta && { name: meta.name, namespace: meta.namespace, labels: meta.labels };
+  return meta && { name: meta.name, namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations };
 };
 
 /**
@@ -377,6 +379,7 @@ const CHECKED: Record<string, Picker> = {
       },
     ]),
   ),
+  ...IDENTITY_BINDING_CHECKED,
 };
 
 /**
@@ -564,16 +567,19 @@ function analyze(app: App): Finding[] {
 
   // Workload identity service accounts (annotated with a client id), by "namespace/name".
   const wiServiceAccounts = new Set<string>();
+  const clientIds = new Map<string, unknown>();
   for (const e of elements) {
     if (e.kind !== "resource" || !SA_TYPES.has(e.type)) continue;
     const meta = first(e.body.metadata) ?? {};
     if (meta.annotations?.[CLIENT_ID_ANNOTATION] !== undefined) {
       wiServiceAccounts.add(`${deref(e.stack, meta.namespace ?? "default")}/${deref(e.stack, meta.name)}`);
+      clientIds.set(`${deref(e.stack, meta.namespace ?? "default")}/${deref(e.stack, meta.name)}`, meta.annotations[CLIENT_ID_ANNOTATION]);
     }
   }
 
   // Pods and pod templates.
   const labelledServiceAccounts = new Set<string>();
+  const wiPods: BindingCheckPod<Element>[] = [];
   // GitOps workloads: their pods are YAML, not Terraform, but they are part of the app.
   const stacks = app.node.findAll().filter(TerraformStack.isStack) as TerraformStack[];
   for (const g of stacks.flatMap((stack) => manifestCollectionsOf(stack))) {
@@ -593,7 +599,10 @@ function analyze(app: App): Finding[] {
       const ns = String(deref(e.stack, pod.metadata?.namespace ?? "default"));
       const sa = String(deref(e.stack, pod.spec?.service_account_name ?? pod.spec?.service_account ?? "default"));
       const labelled = pod.metadata?.labels?.[USE_LABEL] === "true";
-      if (labelled) labelledServiceAccounts.add(`${ns}/${sa}`);
+      // A pod in identity-binding mode gets a token no federated credential takes: it does not count for AZWI004.
+      const bindingMode = isBindingModePod(pod.metadata?.annotations);
+      wiPods.push({ element: e, namespace: ns, serviceAccount: sa, labelled, bindingMode });
+      if (labelled && !bindingMode) labelledServiceAccounts.add(`${ns}/${sa}`);
       if (!labelled && wiServiceAccounts.has(`${ns}/${sa}`)) {
         report(e, "AZWI005", `runs as workload identity service account ${ns}/${sa} but lacks the label ${USE_LABEL}: "true"`);
       }
@@ -622,6 +631,7 @@ function analyze(app: App): Finding[] {
 
   // Federated credentials.
   const perIdentity = new Map<string, { count: number; pairs: Set<string> }>();
+  const directSubjects = new Set<string>();
   for (const e of elements) {
     if (e.kind !== "resource" || e.type !== "azurerm_federated_identity_credential") continue;
     const { issuer, subject, audience } = e.body;
@@ -632,6 +642,7 @@ function analyze(app: App): Finding[] {
     }
     if (isKubernetes) {
       const [, , ns, sa] = subject.split(":");
+      directSubjects.add(`${ns}/${sa}`);
       if (!labelledServiceAccounts.has(`${ns}/${sa}`)) {
         report(e, "AZWI004", `trusts service account ${ns}/${sa}, but no pod in this app runs as it with ${USE_LABEL}: "true"`);
       }
@@ -656,6 +667,8 @@ function analyze(app: App): Finding[] {
     if (entry.pairs.has(pair)) report(e, "AZWI013", `repeats issuer and subject ${JSON.stringify(subject)} on identity ${parent}`);
     entry.pairs.add(pair);
   }
+
+  identityBindingFindings(elements, wiPods, clientIds, directSubjects, report, (e, v) => deref(e.stack, v));
 
   // Role assignments.
   for (const e of elements) {
