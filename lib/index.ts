@@ -18,7 +18,7 @@ export * from "./guardrails/regions";
 export * from "./guardrails/checks";
 export * from "./guardrails/check-app";
 export { buildModel, loadSynthOutput, ReviewInputError } from "./tools/review/model";
-export type { Actor, Annotation, Chain, Credential, Grant, Identity, Model, RawEntry, ScopeLevel, ServiceAccount, SharedAccess, StackDoc, SynthOutput, Workload } from "./tools/review/model";
+export type { Actor, Annotation, BindingLink, Chain, Credential, Grant, Identity, IdentityBindingEntry, Model, RawEntry, ScopeLevel, ServiceAccount, SharedAccess, StackDoc, SynthOutput, Workload } from "./tools/review/model";
 export { diffModels, mermaidOf, renderReview } from "./tools/review/render";
 export type { Change } from "./tools/review/render";
 export { AzapiProvider, AzapiResource } from "./azure/azapi";
