@@ -68,7 +68,7 @@ const VARIANTS: Json[] = [
     state: { backend: "cloud", organization: "org", hostname: "tfe.example.com", workspacePrefix: "azwi-" },
     cluster: { existing: true, name: "aks-x", resourceGroup: "rg-aks" },
     vault: { existing: true, name: "kv-x-example", resourceGroup: "rg-kv", permissionModel: "rbac" },
-    identities: [{ name: "id-shared" }],
+    identities: [{ name: "id-shared", binding: "shared" }],
     workloads: [workload({ identityName: "id-web" }), workload({ namespace: "api", sharedIdentity: "id-shared", secrets: [{ name: "api-secret" }], pods: [], deployments: [] })],
   },
   { location: "eastus", resourceGroup: "rg-x", state: { backend: "local" }, cluster: { name: "aks-x" }, vault: { name: "kv-x-example" }, workloads: [workload({})] },

@@ -7,6 +7,7 @@ import { csiSecretStoreExample } from "../examples/csi-secret-store";
 import { AcrPinnedVersionExample } from "../examples/acr-pinned-version";
 import { AppRegistrationExample } from "../examples/app-registration";
 import { GitOpsExample } from "../examples/gitops";
+import { identityBindingsExample } from "../examples/identity-bindings";
 import { all, only } from "./support/helpers";
 import { expectValidSynthOutput } from "./support/schema-validation";
 
@@ -77,6 +78,17 @@ describe("README examples synthesize and pass the guardrails", () => {
   test("app registration: an Entra application federated with a non-AKS issuer", () => {
     const { json } = synthExample((app) => new AppRegistrationExample(app, "eks"));
     expect(only(json, "azuread_application_federated_identity_credential").body.issuer).toMatch(/^https:\/\/oidc\.eks\./);
+  });
+
+  test("Identity bindings (preview): one identityBindings azapi_resource per cluster, no federated credential", () => {
+    const { stacks } = synthStacks((app) => identityBindingsExample(app));
+    const workload = stacks["bindings-workload"];
+    expect(all(workload, "azapi_resource").map((b) => b.body.type)).toEqual([
+      "Microsoft.ContainerService/managedClusters/identityBindings@2026-05-01",
+      "Microsoft.ContainerService/managedClusters/identityBindings@2026-05-01",
+    ]);
+    expect(all(workload, "azurerm_federated_identity_credential")).toEqual([]);
+    expect(all(workload, "kubernetes_cluster_role_binding_v1")).toHaveLength(2);
   });
 
   test("GitOps: YAML for the deployment, no Kubernetes resources", () => {

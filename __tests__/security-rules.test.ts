@@ -17,6 +17,8 @@ import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluste
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { ClusterRoleV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-v1";
+import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { SECURITY_RULES, WorkloadIdentityChecks } from "../lib";
 import { ALL_RULES } from "../lib/guardrails/security/rules";
 import { rulesMarkdown } from "../lib/guardrails/security/catalogue";
@@ -76,6 +78,26 @@ const cluster = (s: TerraformStack, opts: { oidc?: boolean; localAccountDisabled
     localAccountDisabled: opts.localAccountDisabled ?? true,
   });
 
+/** A workload identity service account, its identity, and (optionally) RBAC that lets it use that identity through a binding. */
+function boundAccount(s: TerraformStack, allowed: boolean): void {
+  const identity = uai(s, "bound");
+  new ServiceAccountV1(s, "bound-sa", { metadata: { name: "api", namespace: "apps", annotations: { "azure.workload.identity/client-id": identity.clientId } } });
+  const role = new ClusterRoleV1(s, "use-mi", {
+    metadata: { name: "use-mi" },
+    rule: [{ apiGroups: ["cid.wi.aks.azure.com"], resources: [allowed ? identity.clientId : "00000000-0000-0000-0000-00000000000a"], verbs: ["use-managed-identity"] }],
+  });
+  new ClusterRoleBindingV1(s, "use-mi-binding", {
+    metadata: { name: "use-mi" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+    subject: [{ kind: "ServiceAccount", name: "api", namespace: "apps" }],
+  });
+}
+const bindingPod = (s: TerraformStack, annotated: boolean) =>
+  new PodV1(s, "pod", {
+    metadata: { name: "p", namespace: "apps", labels: { "azure.workload.identity/use": "true" }, annotations: annotated ? { "azure.workload.identity/use-identity-binding": "true" } : undefined },
+    spec: { serviceAccountName: "api", container: [{ name: "c", image: "busybox" }] },
+  });
+
 /** For each rule: a stack just over the line (fires) and one just under it (silent). */
 const CASES: Record<string, { fires: Build; silent: Build }> = {
   AZWI001: { fires: (s) => void grant(s, "Contributor", "/subscriptions/x"), silent: (s) => void grant(s, "Reader", "/subscriptions/x") },
@@ -133,6 +155,26 @@ const CASES: Record<string, { fires: Build; silent: Build }> = {
     },
   },
   AZWI014: { fires: (s) => void pod(s, { privileged: true }), silent: (s) => void pod(s, { privileged: false }) },
+  AZWI016: {
+    fires: (s) => {
+      boundAccount(s, false);
+      bindingPod(s, true);
+    },
+    silent: (s) => {
+      boundAccount(s, true);
+      bindingPod(s, true);
+    },
+  },
+  AZWI017: {
+    fires: (s) => {
+      boundAccount(s, true);
+      bindingPod(s, false);
+    },
+    silent: (s) => {
+      boundAccount(s, true);
+      bindingPod(s, true);
+    },
+  },
   AZWI015: {
     fires: (s) => void credential(s, "fic", { issuer: "${azurerm_kubernetes_cluster.aks.oidc_issuer_url}" }),
     silent: (s) => void credential(s, "fic", { issuer: cluster(s).oidcIssuerUrl }),

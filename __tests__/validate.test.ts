@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { AZAPI_PROVIDER_VERSION } from "../lib/azure/azapi";
 import { main } from "../lib/tools/validate/cli";
 import { bundledSchemas, readSchemaFile } from "../lib/tools/validate/schemas";
 import type { ProviderSchemas } from "../lib/tools/validate/schemas";
@@ -428,11 +429,16 @@ describe("the bundled provider schemas", () => {
     expect(bundled.map((s) => s.version)).toEqual([version]);
   });
 
-  test("every bundled schema belongs to a pinned provider package (none left over)", () => {
+  test("the azapi schema is of the version the library's AzapiProvider pins", () => {
+    expect(bundledSchemas().filter((s) => s.provider === "registry.terraform.io/azure/azapi").map((s) => s.version)).toEqual([AZAPI_PROVIDER_VERSION]);
+  });
+
+  test("every bundled schema belongs to a pinned provider package or the library's azapi pin (none left over)", () => {
     const pinned = providerPackages.map((name) => {
       const p = JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).cdktf.provider;
       return `${p.name} ${p.version}`;
     });
+    pinned.push(`registry.terraform.io/azure/azapi ${AZAPI_PROVIDER_VERSION}`);
     const files = fs.readdirSync(path.join(root, "schemas", "providers"));
     expect(files.map((f) => readSchemaFile(path.join(root, "schemas", "providers", f))).map((s) => `${s.provider} ${s.version}`).sort()).toEqual(pinned.sort());
   });

@@ -4,10 +4,11 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../core/constants";
-import { addDependency, addLibraryValidation, constructCredentials, isUnresolved, perApp } from "../core/internal";
+import { addDependency, addLibraryValidation, constructCredentials, isUnresolved } from "../core/internal";
 import type { FederatedCredentialOptions, IManagedIdentity } from "../core/types";
 import { Problems, regionSettings } from "../guardrails/problems";
-import { CredentialRecord, newCredentialRecord, validateFederatedCredential } from "../guardrails/federated-credential";
+import { validateFederatedCredential } from "../guardrails/federated-credential";
+import { identityKeys, identityRecord } from "./private/identity-records";
 import * as R from "../guardrails/rules";
 import { guardStack } from "../guardrails/auto";
 
@@ -96,8 +97,6 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
   public tenantId!: string;
   public resourceGroupName!: string;
   private readonly credentials: FederatedIdentityCredential[] = [];
-  /** Which Azure identity this is, when knowable at synth: objects with one key share one credential record. */
-  private azureKey!: string;
   /** The subscription of an identity given by a literal id (fromAttributes). */
   private subscription?: string;
 
@@ -120,7 +119,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
   }
 
   private init(identityId: string, clientId: string, principalId: string, tenantId: string, rg: string, azureKey: string): void {
-    this.azureKey = azureKey;
+    identityKeys.set(this, azureKey);
     this.identityId = identityId;
     this.clientId = clientId;
     this.principalId = principalId;
@@ -151,7 +150,7 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     // One record per Azure identity, however many objects (new, fromExisting, fromAttributes, in
     // any stack of the app) refer to it: the 20-credential limit and issuer + subject uniqueness
     // are Entra's, per identity.
-    const record = azureIdentities(this).get(this.azureKey) ?? newRecord(this.azureKey, azureIdentities(this));
+    const record = identityRecord(this, this);
     validateFederatedCredential(credential, options, record, "managed identity");
     // Azure answers 409 ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity when
     // two credentials of one identity are written at once: chain them, across every object that
@@ -163,18 +162,6 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     this.credentials.push(credential);
     return credential;
   }
-}
-
-interface IdentityRecord extends CredentialRecord {
-  readonly lastInStack: WeakMap<TerraformStack, FederatedIdentityCredential>;
-}
-
-const azureIdentities = perApp(() => new Map<string, IdentityRecord>());
-
-function newRecord(key: string, map: Map<string, IdentityRecord>): IdentityRecord {
-  const record: IdentityRecord = { ...newCredentialRecord(), lastInStack: new WeakMap() };
-  map.set(key, record);
-  return record;
 }
 
 /**

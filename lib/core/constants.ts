@@ -29,6 +29,15 @@ export const IDENTITY_SETTINGS_ANNOTATION = "aks-workload-identity-cdktf/identit
 export const SKIP_CONTAINERS_ANNOTATION = "azure.workload.identity/skip-containers";
 export const INJECT_PROXY_SIDECAR_ANNOTATION = "azure.workload.identity/inject-proxy-sidecar";
 export const PROXY_SIDECAR_PORT_ANNOTATION = "azure.workload.identity/proxy-sidecar-port";
+/**
+ * Pod annotation that puts a pod in identity-binding mode: the webhook (v1.6.0, custom token
+ * endpoint `use-<suffix>`, configured on AKS with the suffix `identity-binding`) projects a token of
+ * audience `api://AKSIdentityBinding` instead of `api://AzureADTokenExchange`.
+ */
+export const USE_IDENTITY_BINDING_ANNOTATION = "azure.workload.identity/use-identity-binding";
+/** The API group and verb of the ClusterRole rule that lets a service account use an identity through a binding. */
+export const IDENTITY_BINDING_API_GROUP = "cid.wi.aks.azure.com";
+export const IDENTITY_BINDING_VERB = "use-managed-identity";
 
 /** Bounds of the token expiration annotation, in seconds. */
 export const MIN_TOKEN_EXPIRATION_SECONDS = 3600;

@@ -104,6 +104,25 @@ export interface IManagedIdentity extends IWorkloadPrincipal {
   readonly federatedCredentials: readonly FederatedIdentityCredential[];
 }
 
+/**
+ * Preview: an AKS identity binding of one managed identity to one cluster (see IdentityBinding):
+ * what a workload needs to use the identity through it.
+ */
+export interface IIdentityBinding {
+  /** The binding's name, unique in its cluster. */
+  readonly bindingName: string;
+  /** The cluster the identity is bound to. */
+  readonly cluster: IAksCluster;
+  /** The bound identity. */
+  readonly identity: IManagedIdentity;
+  /** The binding's Azure resource id. */
+  readonly bindingId: string;
+  /** The issuer AKS keeps for the identity, known after apply. */
+  readonly oidcIssuerUrl: string;
+  /** The resource that creates the binding: workloads in its stack wait for it. */
+  readonly resource: TerraformResource;
+}
+
 /** One trust relationship: tokens from `issuer` about `subject` may act as the identity. */
 export interface FederatedCredentialOptions {
   /** Credential name: 3–120 characters, starts alphanumeric, then letters, digits, `-`, `_`. */

@@ -9,6 +9,7 @@ import {
   PROXY_SIDECAR_PORT_ANNOTATION,
   SKIP_CONTAINERS_ANNOTATION,
   TOKEN_EXPIRATION_ANNOTATION,
+  USE_IDENTITY_BINDING_ANNOTATION,
   USE_LABEL,
 } from "../core/constants";
 import { isUnresolved } from "../core/internal";
@@ -122,14 +123,20 @@ export interface PodContext {
   readonly serviceAccountName: string;
   /** Extra labels that identify the pods (e.g. the deployment's `app` label). */
   readonly selectorLabels?: Record<string, string>;
+  /** The workload uses its identity through an AKS identity binding: the pods carry the binding annotation. */
+  readonly identityBinding?: boolean;
 }
 
 function podLabels(t: WorkloadPodTemplate, ctx: PodContext): Record<string, string> {
   return { ...t.labels, ...ctx.selectorLabels, [USE_LABEL]: "true" };
 }
 
-function podAnnotations(t: WorkloadPodTemplate): Record<string, string> | undefined {
+function podAnnotations(t: WorkloadPodTemplate, ctx: PodContext): Record<string, string> | undefined {
   const a: Record<string, string> = { ...t.annotations };
+  // Set by the workload's mode, never by hand (checkAnnotations refuses it in `annotations`): the
+  // webhook gives the pod a token of audience api://AKSIdentityBinding, which only the binding's
+  // token proxy accepts, so a pod is in one mode or the other.
+  if (ctx.identityBinding) a[USE_IDENTITY_BINDING_ANNOTATION] = "true";
   if (t.skipContainers?.length) a[SKIP_CONTAINERS_ANNOTATION] = t.skipContainers.join(";");
   if (t.proxySidecar) {
     a[INJECT_PROXY_SIDECAR_ANNOTATION] = "true";
@@ -189,7 +196,7 @@ export function providerPodSpec(t: WorkloadPodTemplate, ctx: PodContext, restart
 }
 
 export function providerPodMetadata(t: WorkloadPodTemplate, ctx: PodContext, name?: string, namespace?: string): any {
-  return { name, namespace, labels: podLabels(t, ctx), annotations: podAnnotations(t) };
+  return { name, namespace, labels: podLabels(t, ctx), annotations: podAnnotations(t, ctx) };
 }
 
 // ---- rendering as Kubernetes API objects (GitOps manifests) --------------------------------------
@@ -223,7 +230,7 @@ export function manifestPodSpec(t: WorkloadPodTemplate, ctx: PodContext, restart
 }
 
 export function manifestPodMetadata(t: WorkloadPodTemplate, ctx: PodContext, name?: string, namespace?: string): any {
-  return prune({ name, namespace, labels: podLabels(t, ctx), annotations: podAnnotations(t) });
+  return prune({ name, namespace, labels: podLabels(t, ctx), annotations: podAnnotations(t, ctx) });
 }
 
 /** Drops undefined fields (YAML and the Kubernetes API do not want explicit nulls). */
@@ -255,15 +262,16 @@ export function virtualNodeReason(
 const WEBHOOK_ENV = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST"];
 
 /**
- * Pod annotations the webhook reads (azure-workload-identity v1.6.0 pkg/webhook/consts.go, and the
- * identity-binding `use-identity-binding` of later versions), and the prop that sets each.
+ * Pod annotations the webhook reads (azure-workload-identity v1.6.0 pkg/webhook/consts.go, and
+ * `use-identity-binding`: pkg/webhook/webhook.go NewPodMutator builds `azure.workload.identity/use-<suffix>`
+ * from --custom-token-endpoint-annotation-suffix, which AKS sets to `identity-binding`), and the prop that sets each.
  */
 const WEBHOOK_POD_ANNOTATIONS: Record<string, string | undefined> = {
   [SKIP_CONTAINERS_ANNOTATION]: "skipContainers",
   [INJECT_PROXY_SIDECAR_ANNOTATION]: "proxySidecar",
   [PROXY_SIDECAR_PORT_ANNOTATION]: "proxySidecar.port",
   [TOKEN_EXPIRATION_ANNOTATION]: undefined,
-  "azure.workload.identity/use-identity-binding": undefined,
+  [USE_IDENTITY_BINDING_ANNOTATION]: "FederatedWorkload identityBinding",
 };
 
 /** The resources the construct writes when a container gives none. */
@@ -299,7 +307,8 @@ function checkAnnotations(p: Problems, what: string, t: WorkloadPodTemplate): vo
     if (!(key in WEBHOOK_POD_ANNOTATIONS)) {
       p.add(`${what} annotations ${JSON.stringify(key)} is not an annotation the workload identity webhook reads (${Object.keys(WEBHOOK_POD_ANNOTATIONS).join(", ")})`);
     } else if (WEBHOOK_POD_ANNOTATIONS[key] !== undefined) {
-      p.add(`${what} annotations ${JSON.stringify(key)} is set by the ${WEBHOOK_POD_ANNOTATIONS[key]} prop; use the prop (it is checked against the containers)`);
+      const why = key === USE_IDENTITY_BINDING_ANNOTATION ? "the workload's mode decides it, for all its pods and its service account" : "it is checked against the containers";
+      p.add(`${what} annotations ${JSON.stringify(key)} is set by the ${WEBHOOK_POD_ANNOTATIONS[key]} prop; use the prop (${why})`);
     } else if (key === TOKEN_EXPIRATION_ANNOTATION && typeof value === "string") {
       p.check(`${what} annotations ${JSON.stringify(key)}`, Number(value), ...R.tokenExpirationSeconds);
     }

@@ -6,7 +6,18 @@ import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import type { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import type { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { CLIENT_ID_ANNOTATION, IDENTITY_SETTINGS_ANNOTATION, TENANT_ID_ANNOTATION, TOKEN_EXPIRATION_ANNOTATION } from "../core/constants";
+import { ClusterRoleV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-v1";
+import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
+import {
+  CLIENT_ID_ANNOTATION,
+  IDENTITY_BINDING_API_GROUP,
+  IDENTITY_BINDING_VERB,
+  IDENTITY_SETTINGS_ANNOTATION,
+  TENANT_ID_ANNOTATION,
+  TOKEN_EXPIRATION_ANNOTATION,
+  USE_IDENTITY_BINDING_ANNOTATION,
+} from "../core/constants";
+import { defaultName } from "../core/naming";
 import { GitOpsManifests, ManifestObject, removeStaleManifests } from "./gitops";
 import {
   addDependency,
@@ -37,7 +48,7 @@ import {
   WorkloadPodProps,
   WorkloadPodTemplate,
 } from "./kubernetes-objects";
-import type { IAksCluster, IOidcIssuer, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
+import type { IAksCluster, IIdentityBinding, IOidcIssuer, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
 import { guardStack } from "../guardrails/auto";
@@ -158,6 +169,10 @@ export abstract class WorkloadBase extends Construct {
   private clusterResource?: TerraformResource;
   private secretsStoreCsiDriver?: boolean;
   private objects!: ClusterObjects;
+  /** Preview: the AKS identity binding the workload uses instead of a federated credential of its own, if any. */
+  public identityBinding?: IIdentityBinding;
+  /** The ClusterRole and ClusterRoleBinding that let the service account use the bound identity (terraform mode, binding mode). */
+  public bindingRbac?: { readonly clusterRole: ClusterRoleV1; readonly clusterRoleBinding: ClusterRoleBindingV1 };
   /** What the webhook reads from the service account when it creates a pod (client id, tenant, token expiration). */
   private identitySettings: Record<string, string> = {};
 
@@ -179,11 +194,18 @@ export abstract class WorkloadBase extends Construct {
    */
   protected initKubernetes(
     props: WorkloadKubernetesProps,
-    credential: TerraformResource & { readonly id: string; readonly issuer: string; readonly subject: string },
+    credential: (TerraformResource & { readonly id: string; readonly issuer: string; readonly subject: string }) | undefined,
     issuer: IOidcIssuer | string,
+    identityBinding?: IIdentityBinding,
   ): void {
     const cluster = typeof issuer === "string" ? undefined : (issuer as Partial<IAksCluster>);
-    const trust = { federated_credential_id: credential.id, issuer: credential.issuer, subject: credential.subject };
+    this.identityBinding = identityBinding;
+    // Direct federation: pods wait for the credential, again when its issuer or subject changes.
+    // Identity binding: for the binding (AKS writes its credential when it creates the binding)
+    // and the ClusterRoleBinding that allows the service account.
+    const trust: Record<string, string> = credential
+      ? { federated_credential_id: credential.id, issuer: credential.issuer, subject: credential.subject }
+      : { identity_binding_id: identityBinding!.bindingId, subject: this.subject };
     this.provider = props.kubernetesProvider;
     if (cluster && this.kubernetesObjects === "terraform") this.checkProviderCluster(cluster);
     this.clusterReady = cluster?.kubernetesReady;
@@ -195,7 +217,9 @@ export abstract class WorkloadBase extends Construct {
       ...props.serviceAccountAnnotations,
       [CLIENT_ID_ANNOTATION]: this.principal.clientId,
     };
-    if (props.tenantId !== undefined) annotations[TENANT_ID_ANNOTATION] = props.tenantId;
+    // Binding mode: the identity's tenant too, as the AKS guide annotates it (identity-bindings.md).
+    const tenantId = props.tenantId ?? (identityBinding ? this.principal.tenantId : undefined);
+    if (tenantId !== undefined) annotations[TENANT_ID_ANNOTATION] = tenantId;
     if (props.tokenExpirationSeconds !== undefined) annotations[TOKEN_EXPIRATION_ANNOTATION] = String(props.tokenExpirationSeconds);
     // The webhook writes these into a pod's container env (AZURE_CLIENT_ID, AZURE_TENANT_ID) and
     // token volume when the pod is created; a running pod's env cannot change (a pod's spec is
@@ -203,8 +227,10 @@ export abstract class WorkloadBase extends Construct {
     // replacement triggers and deployments' templates carry them, so a change restarts the pods.
     this.identitySettings = {
       [CLIENT_ID_ANNOTATION]: this.principal.clientId,
-      ...(props.tenantId !== undefined ? { [TENANT_ID_ANNOTATION]: props.tenantId } : {}),
+      ...(tenantId !== undefined ? { [TENANT_ID_ANNOTATION]: tenantId } : {}),
       ...(props.tokenExpirationSeconds !== undefined ? { [TOKEN_EXPIRATION_ANNOTATION]: String(props.tokenExpirationSeconds) } : {}),
+      // The mode too: the webhook picks the token's audience when it creates the pod.
+      ...(identityBinding ? { [USE_IDENTITY_BINDING_ANNOTATION]: "true" } : {}),
     };
     // No `azure.workload.identity/use` label on the service account: the webhook selects pods by
     // that label (its MutatingWebhookConfiguration's objectSelector), never service accounts.
@@ -223,6 +249,7 @@ export abstract class WorkloadBase extends Construct {
         { apiVersion: "v1", kind: "ServiceAccount", metadata: prune({ name: this.serviceAccountName, namespace: this.namespaceName, labels, annotations }) },
         this.hint,
       );
+      if (identityBinding) for (const o of this.bindingRbacObjects(identityBinding)) this.manifests.add(o, this.hint);
       return;
     }
 
@@ -243,10 +270,68 @@ export abstract class WorkloadBase extends Construct {
     });
     if (this.clusterReady) addDependency(this.serviceAccount, this.clusterReady);
     if (!namespace) this.objects.needsNamespace(this.namespaceName, this.serviceAccount);
-    this.propagation = propagationWait(this, "credential-propagation", props.propagationDelay ?? "30s", [credential], trust);
+    if (credential) {
+      this.propagation = propagationWait(this, "credential-propagation", props.propagationDelay ?? "30s", [credential], trust);
+    } else {
+      const rbac = this.createBindingRbac(identityBinding!);
+      this.propagation = propagationWait(this, "credential-propagation", props.propagationDelay ?? "30s", rbac, trust);
+      // The binding is usually in an earlier stack (cdktf deploy applies it first); in this stack, wait for it.
+      addDependency(this.propagation, identityBinding!.resource);
+    }
     // Grants and secrets registered for this principal (by any KeyVaultSecretAccess, also one made
     // for another workload that shares the identity) delay this workload's pods too.
     principalWorkload(this, this.principal.principalId, this);
+  }
+
+  /**
+   * The RBAC that lets this service account use the bound identity: a ClusterRole with the rule
+   * apiGroups ["cid.wi.aks.azure.com"], resources [<client id>], verbs ["use-managed-identity"]
+   * (identity-bindings.md, "Authorize namespaces and service accounts"), bound to this service
+   * account alone. One pair per workload (not one shared role per identity), so that workloads in
+   * different stacks never create the same object, and the review sees each allowed subject.
+   */
+  private bindingRbacObjects(binding: IIdentityBinding): [ManifestObject, ManifestObject] {
+    const name = defaultName("azwi-identity-binding", this.namespaceName, this.serviceAccountName, 253);
+    const labels = { "aks-workload-identity-cdktf/identity-binding": binding.bindingName };
+    return [
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name, labels },
+        rules: [{ apiGroups: [IDENTITY_BINDING_API_GROUP], resources: [this.principal.clientId], verbs: [IDENTITY_BINDING_VERB] }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+        subjects: [{ kind: "ServiceAccount", name: this.serviceAccountName, namespace: this.namespaceName }],
+      },
+    ];
+  }
+
+  /** The binding's RBAC as Kubernetes provider resources (terraform mode). */
+  private createBindingRbac(binding: IIdentityBinding): TerraformResource[] {
+    const [role, roleBinding] = this.bindingRbacObjects(binding);
+    this.objects.claim("ClusterRole", "", role.metadata.name, this.node.path, "serviceAccountName (its identity-binding ClusterRole)", this);
+    this.objects.claim("ClusterRoleBinding", "", roleBinding.metadata.name, this.node.path, "serviceAccountName (its identity-binding ClusterRoleBinding)", this);
+    const clusterRole = new ClusterRoleV1(this, "identity-binding-role", {
+      provider: this.provider,
+      metadata: { name: role.metadata.name, labels: role.metadata.labels },
+      rule: [{ apiGroups: [IDENTITY_BINDING_API_GROUP], resources: [this.principal.clientId], verbs: [IDENTITY_BINDING_VERB] }],
+    });
+    const clusterRoleBinding = new ClusterRoleBindingV1(this, "identity-binding-role-binding", {
+      provider: this.provider,
+      metadata: { name: roleBinding.metadata.name, labels: roleBinding.metadata.labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+      subject: [{ kind: "ServiceAccount", name: this.serviceAccount!.metadata.name, namespace: this.serviceAccount!.metadata.namespace }],
+    });
+    if (this.clusterReady) {
+      addDependency(clusterRole, this.clusterReady);
+      addDependency(clusterRoleBinding, this.clusterReady);
+    }
+    this.bindingRbac = { clusterRole, clusterRoleBinding };
+    return [clusterRole, clusterRoleBinding];
   }
 
   /**
@@ -346,6 +431,7 @@ export abstract class WorkloadBase extends Construct {
       namespace: this.namespaceName,
       serviceAccountName: this.serviceAccount?.metadata.name ?? this.serviceAccountName,
       selectorLabels,
+      identityBinding: this.identityBinding !== undefined,
     };
   }
 

@@ -6,8 +6,9 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { AksWithOidc } from "../../lib/azure/aks-with-oidc";
 import { WorkloadKeyVault } from "../../lib/azure/key-vault";
 import { ManagedIdentity } from "../../lib/azure/managed-identity";
+import { IdentityBinding } from "../../lib/azure/identity-binding";
 import { KeyVaultSecretAccess } from "../../lib/azure/key-vault-secret-access";
-import type { IWorkloadKeyVault } from "../../lib/core/types";
+import type { IAksCluster, IWorkloadKeyVault } from "../../lib/core/types";
 import { BUILT_IN_NAMESPACES } from "../../lib/guardrails/rules";
 import { FederatedWorkload } from "../../lib/workloads/federated-workload";
 import { environmentState } from "../backends";
@@ -44,6 +45,8 @@ export class EnvironmentPlatformStack extends TerraformStack {
   public readonly vault?: WorkloadKeyVault;
   /** Shared identities by (lowercased) name. */
   public readonly identities = new Map<string, ManagedIdentity>();
+  /** Preview: the identity bindings of shared identities that declare one, by (lowercased) identity name. */
+  public readonly bindings = new Map<string, IdentityBinding>();
 
   constructor(scope: Construct, id: string, public readonly env: EnvironmentSpec) {
     super(scope, id);
@@ -82,10 +85,17 @@ export class EnvironmentPlatformStack extends TerraformStack {
       recordOrigin(this.vault, locate(env, ["vault", "name"]));
       new TerraformOutput(this, "keyvault_url", { value: this.vault.vaultUri });
     }
+    let existingCluster: IAksCluster | undefined;
     (env.identities ?? []).forEach((shared, i) => {
       const identity = new ManagedIdentity(this, `identity-${shared.name}`, { name: shared.name, resourceGroupName: this.resourceGroupName, location: env.location });
       recordOrigin(identity, locate(env, ["identities", i, "name"]));
       this.identities.set(shared.name.toLowerCase(), identity);
+      if (shared.binding !== undefined) {
+        const cluster = this.cluster ?? (existingCluster ??= AksWithOidc.fromExisting(this, "cluster", { name: c.name, resourceGroupName: (c.existing && c.resourceGroup) || env.resourceGroup }));
+        const binding = new IdentityBinding(this, `binding-${shared.name}`, { cluster, identity, name: shared.binding });
+        recordOrigin(binding, locate(env, ["identities", i, "binding"]));
+        this.bindings.set(shared.name.toLowerCase(), binding);
+      }
     });
   }
 }
@@ -154,8 +164,11 @@ export class EnvironmentTeamStack extends TerraformStack {
         // not to); the others are ordered after it by the constructs.
         const create = w.createNamespace ?? (!BUILT_IN_NAMESPACES.includes(w.namespace) && !namespaces.has(w.namespace));
         namespaces.add(w.namespace);
+        // A shared identity with a binding: the workload uses the binding (no federated credential of its own).
+        const identityBinding = w.sharedIdentity ? platform.bindings.get(w.sharedIdentity.toLowerCase()) : undefined;
         const workload = new FederatedWorkload(this, workloadId(w.namespace, w.serviceAccount), {
-          issuer: cluster,
+          issuer: identityBinding ? undefined : cluster,
+          identityBinding,
           namespace: w.namespace,
           createNamespace: create,
           serviceAccountName: w.serviceAccount,

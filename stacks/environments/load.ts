@@ -5,6 +5,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, No
 import * as R from "../../lib/guardrails/rules";
 import type { Rule } from "../../lib/guardrails/rules";
 import { BUILT_IN_NAMESPACES } from "../../lib/guardrails/rules";
+import { identityBindingName } from "../../lib/guardrails/identity-binding";
 import { parseValue, ValueShape } from "../config";
 import type { EnvironmentFile, EnvironmentSpec, StateSpec } from "./types";
 
@@ -401,6 +402,7 @@ export function environmentFields(regions: R.RegionSettings = {}): Record<string
     "kubernetes.kubeloginMode": choice("azurecli", "workloadidentity", "spn", "msi"),
     "kubernetes.kubeloginEnvironment": choice("azurerm", "azure"),
     "identities[].name": named(R.identityName),
+    "identities[].binding": named(identityBindingName),
     "teams[].name": named(stackPart),
   };
   for (const [field, shape] of Object.entries(WORKLOAD_FIELDS)) {

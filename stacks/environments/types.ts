@@ -57,7 +57,7 @@ export interface EnvironmentFile {
     readonly kubeloginMode?: "azurecli" | "workloadidentity" | "spn" | "msi";
     readonly kubeloginEnvironment?: "azurerm" | "azure";
   };
-  readonly identities?: readonly { readonly name: string }[];
+  readonly identities?: readonly { readonly name: string; readonly binding?: string }[];
   readonly teams?: readonly { readonly name: string; readonly workloads: readonly WorkloadSpec[] }[];
   readonly workloads?: readonly WorkloadSpec[];
 }

@@ -8,6 +8,7 @@ import { App, DefaultTokenResolver, StringConcat, TerraformElement, TerraformOut
 import { IConstruct } from "constructs";
 import { CLIENT_ID_ANNOTATION, USE_LABEL } from "../../core/constants";
 import { manifestCollectionsOf, workloadPrincipals } from "../../core/internal";
+import { IDENTITY_BINDING_CHECKED, isBindingModePod } from "../identity-binding-checks";
 import { handWrittenTemplates } from "../terraform-templates";
 
 /** One checked resource or output. */
@@ -76,7 +77,7 @@ function podParts(spec: any): any {
 
 const podMetadata = (m: any) => {
   const meta = first(m);
-  return meta && { name: meta.name, namespace: meta.namespace, labels: meta.labels };
+  return meta && { name: meta.name, namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations };
 };
 
 /**
@@ -124,6 +125,7 @@ const CHECKED: Record<string, Picker> = {
       },
     ]),
   ),
+  ...IDENTITY_BINDING_CHECKED,
 };
 
 /**
@@ -273,6 +275,8 @@ export interface PodFact extends PodSpecRef {
   readonly namespace: string;
   readonly serviceAccount: string;
   readonly labelled: boolean;
+  /** The pod asks for an AKS identity binding's token (`azure.workload.identity/use-identity-binding`). */
+  readonly bindingMode: boolean;
 }
 
 /** What the rules read, built once per app. */
@@ -285,8 +289,16 @@ export class SecurityContext {
   public readonly pods: readonly PodFact[];
   /** Service accounts annotated with a client id, as "namespace/name". */
   public readonly workloadServiceAccounts: ReadonlySet<string>;
-  /** Service accounts some labelled pod (a Terraform resource or a GitOps manifest) runs as, as "namespace/name". */
+  /**
+   * Service accounts some labelled pod (a Terraform resource or a GitOps manifest) runs as, as
+   * "namespace/name"; a pod in identity-binding mode gets a token no federated credential takes, so
+   * it does not count.
+   */
   public readonly labelledServiceAccounts: ReadonlySet<string>;
+  /** The client-id annotation of each workload identity service account, by "namespace/name". */
+  public readonly clientIds: ReadonlyMap<string, unknown>;
+  /** "namespace/name" of every service account a Kubernetes federated credential trusts. */
+  public readonly directSubjects: ReadonlySet<string>;
   private readonly byAddress = new Map<string, Element>();
 
   constructor(app: App) {
@@ -296,11 +308,24 @@ export class SecurityContext {
     for (const e of this.elements) if (e.kind !== "output") this.byAddress.set(`${e.stack.node.path}|${e.type}.${e.name}`, e);
 
     const wi = new Set<string>();
+    const clientIds = new Map<string, unknown>();
     for (const e of this.resources(SA_TYPES)) {
       const meta = first(e.body.metadata) ?? {};
-      if (meta.annotations?.[CLIENT_ID_ANNOTATION] !== undefined) wi.add(`${this.deref(e.stack, meta.namespace ?? "default")}/${this.deref(e.stack, meta.name)}`);
+      if (meta.annotations?.[CLIENT_ID_ANNOTATION] === undefined) continue;
+      const account = `${this.deref(e.stack, meta.namespace ?? "default")}/${this.deref(e.stack, meta.name)}`;
+      wi.add(account);
+      clientIds.set(account, meta.annotations[CLIENT_ID_ANNOTATION]);
     }
     this.workloadServiceAccounts = wi;
+    this.clientIds = clientIds;
+    const direct = new Set<string>();
+    for (const e of this.resources("azurerm_federated_identity_credential")) {
+      const subject = e.body.subject;
+      if (typeof subject !== "string" || !subject.startsWith("system:serviceaccount:")) continue;
+      const [, , ns, sa] = subject.split(":");
+      direct.add(`${ns}/${sa}`);
+    }
+    this.directSubjects = direct;
 
     const labelled = new Set<string>();
     // GitOps workloads: their pods are YAML, not Terraform, but they are part of the app.
@@ -321,8 +346,9 @@ export class SecurityContext {
         const namespace = String(this.deref(e.stack, pod.metadata?.namespace ?? "default"));
         const serviceAccount = String(this.deref(e.stack, pod.spec?.service_account_name ?? pod.spec?.service_account ?? "default"));
         const isLabelled = pod.metadata?.labels?.[USE_LABEL] === "true";
-        if (isLabelled) labelled.add(`${namespace}/${serviceAccount}`);
-        pods.push({ ...pod, namespace, serviceAccount, labelled: isLabelled });
+        const bindingMode = isBindingModePod(pod.metadata?.annotations);
+        if (isLabelled && !bindingMode) labelled.add(`${namespace}/${serviceAccount}`);
+        pods.push({ ...pod, namespace, serviceAccount, labelled: isLabelled, bindingMode });
       }
     }
     this.labelledServiceAccounts = labelled;

@@ -4,14 +4,27 @@
  * any Terraform JSON with these resource types, not only on stacks built with this library.
  */
 import * as path from "path";
-import { CLIENT_ID_ANNOTATION, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL } from "../../core/constants";
+import {
+  CLIENT_ID_ANNOTATION,
+  IDENTITY_BINDING_API_GROUP,
+  IDENTITY_BINDING_VERB,
+  TOKEN_EXCHANGE_AUDIENCE,
+  USE_IDENTITY_BINDING_ANNOTATION,
+  USE_LABEL,
+} from "../../core/constants";
 import { manifestKey, rawResources } from "./relevance";
 import { Resolver } from "./resolve";
 import { accessPolicyRole, roleFromDefinitionId } from "./roles";
-import type { Actor, Chain, Credential, Grant, Identity, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, SynthOutput, Workload } from "./types";
+import type { Actor, Chain, Credential, Grant, Identity, IdentityBindingEntry, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, SynthOutput, Workload } from "./types";
 import { first, list, pushTo, ReviewInputError, str } from "./util";
 
 const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+/** The audience of the tokens of pods in identity-binding mode (azure-workload-identity's custom token endpoint on AKS). */
+const IDENTITY_BINDING_AUDIENCE = "api://AKSIdentityBinding";
+
+/** The webhook compares the annotation's value with "true" without case (pkg/webhook/webhook.go isUsingCustomTokenEndpoint). */
+const isBindingMode = (v: unknown): boolean => typeof v === "string" && v.toLowerCase() === "true";
 
 /** The workload a credential trusts: `namespace/service-account` for Kubernetes, else the subject. */
 export function workloadOf(credential: Credential): string {
@@ -331,6 +344,49 @@ export function buildModel(out: SynthOutput): Model {
   const clientIdentityOf = (stack: string, clientId: unknown): Identity | undefined =>
     clientId === undefined ? undefined : identityOf(stack, clientId);
 
+  // ---- AKS identity bindings (preview): which cluster a Kubernetes object is on, the bindings ----
+
+  /** A cluster (resource or data source): `aks:<resource group>/<name>` when both are known, else its address. */
+  const clusterKey = (ref: Ref, depth = 0): { key: string; label: string } => {
+    const body = r.body(ref);
+    const name = r.literal(ref.stack, body?.name);
+    const rg = r.literal(ref.stack, body?.resource_group_name);
+    if (name !== undefined && rg !== undefined) return { key: `aks:${rg.toLowerCase()}/${name.toLowerCase()}`, label: `AKS ${name}${ref.kind === "data" ? " (read)" : ""}` };
+    const target = depth < 2 ? r.ref(ref.stack, body?.name) : undefined;
+    if (target && /kubernetes_cluster$/.test(target.type)) return clusterKey(target, depth + 1);
+    return { key: r.key(ref), label: `AKS ${describeEntity(ref)}` };
+  };
+  /** The cluster a Kubernetes object's provider configuration talks to (its `host` refers to a cluster), if known. */
+  const kubernetesClusterOf = (stack: string, provider: unknown): { key: string; label: string } | undefined => {
+    const alias = typeof provider === "string" ? /^kubernetes\.(.+)$/.exec(provider.replace(/^\$\{|\}$/g, ""))?.[1] : undefined;
+    const configs = stackOf.get(stack)?.json?.provider?.kubernetes;
+    const config = (Array.isArray(configs) ? configs : configs ? [configs] : []).find((c: any) => (alias === undefined ? c?.alias === undefined : c?.alias === alias));
+    const ref = config ? r.ref(stack, config.host) : undefined;
+    return ref && /kubernetes_cluster$/.test(ref.type) ? clusterKey(ref) : undefined;
+  };
+  /** The cluster of each Kubernetes object whose provider names one, by key. */
+  const objectCluster = new Map<string, { key: string; label: string }>();
+
+  const bindings: IdentityBindingEntry[] = [];
+  for (const res of resources(out, "resource", (t) => t === "azapi_resource")) {
+    guarded(out, res.stack, `${res.type}.${res.name}`, () => {
+      const b = res.body;
+      const type = r.literal(res.stack, b.type) ?? str(b.type);
+      if (!/^Microsoft\.ContainerService\/managedClusters\/identityBindings@/i.test(type)) return;
+      const parent = r.ref(res.stack, b.parent_id);
+      const cluster = parent && /kubernetes_cluster$/.test(parent.type) ? clusterKey(parent) : { key: `literal:${str(b.parent_id).toLowerCase()}`, label: r.literal(res.stack, b.parent_id) ?? str(b.parent_id) };
+      const resourceId = b.body?.properties?.managedIdentity?.resourceId;
+      bindings.push({
+        key: `${res.stack}/${res.type}.${res.name}`,
+        name: r.literal(res.stack, b.name) ?? str(b.name),
+        cluster: cluster.key,
+        clusterLabel: cluster.label,
+        identity: identityOf(res.stack, resourceId),
+        replaceArgs: JSON.stringify([b.name, b.parent_id, resourceId, b.type]),
+      });
+    });
+  }
+
   const serviceAccounts: ServiceAccount[] = [];
   for (const res of resources(out, "resource", (t) => t === "kubernetes_service_account" || t === "kubernetes_service_account_v1")) {
     guarded(out, res.stack, `${res.type}.${res.name}`, () => {
@@ -342,6 +398,8 @@ export function buildModel(out: SynthOutput): Model {
         name: r.literal(res.stack, meta.name) ?? str(meta.name),
         clientIdentity: clientIdentityOf(res.stack, clientId),
       });
+      const cluster = kubernetesClusterOf(res.stack, res.body.provider);
+      if (cluster) objectCluster.set(`${res.stack}/${res.type}.${res.name}`, cluster);
     });
   }
 
@@ -387,6 +445,7 @@ export function buildModel(out: SynthOutput): Model {
           name: str(object.metadata?.name),
           serviceAccount: str(template.spec?.serviceAccountName ?? "default"),
           labelled: template.metadata?.labels?.[USE_LABEL] === "true",
+          bindingMode: isBindingMode(template.metadata?.annotations?.[USE_IDENTITY_BINDING_ANNOTATION]),
         });
       });
     }
@@ -414,9 +473,119 @@ export function buildModel(out: SynthOutput): Model {
         name: r.literal(res.stack, meta?.name) ?? res.name,
         serviceAccount: r.literal(res.stack, sa) ?? str(sa),
         labelled: meta?.labels?.[USE_LABEL] === "true",
+        bindingMode: isBindingMode(r.literal(res.stack, meta?.annotations?.[USE_IDENTITY_BINDING_ANNOTATION])),
+      });
+      const cluster = kubernetesClusterOf(res.stack, res.body.provider);
+      if (cluster) objectCluster.set(`${res.stack}/${res.type}.${res.name}`, cluster);
+    });
+  }
+
+  // ClusterRoles that allow use-managed-identity on cid.wi.aks.azure.com, and the role bindings
+  // that name subjects for them: each subject becomes a binding "credential" of the identity.
+  type Role = { key: string; name: string; cluster?: { key: string; label: string }; identities: Identity[]; wildcard: boolean };
+  const roles: Role[] = [];
+  const roleRule = (stack: string, rules: unknown): { identities: Identity[]; wildcard: boolean } => {
+    const identities: Identity[] = [];
+    let wildcard = false;
+    for (const rule of Array.isArray(rules) ? rules : rules ? [rules] : []) {
+      const groups = list(rule?.api_groups ?? rule?.apiGroups);
+      const verbs = list(rule?.verbs);
+      if (!groups.some((g) => g === IDENTITY_BINDING_API_GROUP || g === "*") || !verbs.some((v) => v === IDENTITY_BINDING_VERB || v === "*")) continue;
+      const resources = rule?.resources === undefined ? ["*"] : Array.isArray(rule.resources) ? rule.resources : [rule.resources];
+      for (const value of resources) {
+        if (value === "*") wildcard = true;
+        else identities.push(identityOf(stack, fromOutput(stack, value)));
+      }
+    }
+    return { identities, wildcard };
+  };
+  for (const res of resources(out, "resource", (t) => t === "kubernetes_cluster_role" || t === "kubernetes_cluster_role_v1")) {
+    guarded(out, res.stack, `${res.type}.${res.name}`, () => {
+      const meta = first(res.body.metadata) ?? {};
+      const rule = roleRule(res.stack, res.body.rule);
+      if (rule.identities.length || rule.wildcard) {
+        roles.push({ key: `${res.stack}/${res.type}.${res.name}`, name: r.literal(res.stack, meta.name) ?? str(meta.name), cluster: kubernetesClusterOf(res.stack, res.body.provider), ...rule });
+      }
+    });
+  }
+  for (const s of out.stacks) {
+    for (const { file, object } of s.manifests ?? []) {
+      if (object.kind !== "ClusterRole") continue;
+      manifestGuard(file, () => {
+        const rule = roleRule(s.name, object.rules);
+        if (rule.identities.length || rule.wildcard) roles.push({ key: manifestKey(s.name, object), name: str(object.metadata?.name), ...rule });
+      });
+    }
+  }
+  const bindingsByIdentity = new Map<string, IdentityBindingEntry[]>();
+  for (const b of bindings) pushTo(bindingsByIdentity, b.identity.key, b);
+  const bindingCredentials: Credential[] = [];
+  const bindingProblems = new Map<string, string[]>();
+  const addBindingSubjects = (stack: string, key: string, roleRef: any, subjects: unknown, namespace: unknown, cluster: { key: string; label: string } | undefined, roleOf: () => Role | undefined) => {
+    if (str(roleRef?.kind) !== "ClusterRole") return;
+    const role = roleOf();
+    if (!role) return;
+    const where = cluster ?? role.cluster;
+    for (const subject of Array.isArray(subjects) ? subjects : subjects ? [subjects] : []) {
+      const kind = str(subject?.kind);
+      const name = r.literal(stack, subject?.name) ?? str(subject?.name);
+      let who: string;
+      if (kind === "ServiceAccount") who = `system:serviceaccount:${r.literal(stack, subject?.namespace ?? namespace ?? "default") ?? str(subject?.namespace)}:${name}`;
+      else if (kind === "Group" && name.startsWith("system:serviceaccounts")) who = name;
+      else continue;
+      // The identities the role names; a wildcard names every identity bound to the cluster.
+      const bound = where ? bindings.filter((b) => b.cluster === where.key) : bindings;
+      const targets = role.wildcard ? [...new Map(bound.map((b) => [b.identity.key, b.identity])).values()] : role.identities;
+      for (const identity of targets) {
+        const candidates = (bindingsByIdentity.get(identity.key) ?? []).filter((b) => !where || b.cluster === where.key);
+        const problems: string[] = [];
+        if (role.wildcard) problems.push(`ClusterRole ${role.name} allows every identity bound to the cluster (resources "*")`);
+        if (!SA_SUBJECT.test(who)) problems.push(`${who} is every service account${who === "system:serviceaccounts" ? " of the cluster" : ` of namespace ${who.split(":")[2]}`}`);
+        if (!where && candidates.length > 1) problems.push("the cluster of this role binding is not known (no provider host or a manifest): shown for each binding of the identity");
+        for (const b of candidates.length ? candidates : [undefined]) {
+          const credentialKey = `${key}#${who}@${b?.key ?? identity.key}`;
+          bindingCredentials.push({
+            key: credentialKey,
+            name: b ? `identity binding ${b.name}` : "no identity binding",
+            issuer: b ? `identity binding ${b.name} on ${b.clusterLabel}` : `no identity binding of ${identity.label}${where ? ` on ${where.label}` : ""}`,
+            subject: who,
+            audience: [IDENTITY_BINDING_AUDIENCE],
+            identity,
+            replaceArgs: JSON.stringify([b?.key, role.key, key]),
+            updateArgs: JSON.stringify([who]),
+            stack,
+            binding: { key: b?.key, cluster: b?.clusterLabel ?? where?.label ?? "(unknown cluster)", roleBinding: key, clusterRole: role.key },
+          });
+          bindingProblems.set(credentialKey, b ? problems : [...problems, `no identity binding of ${identity.label}${where ? ` on ${where.label}` : ""} in these stacks: the token proxy refuses the token`]);
+        }
+      }
+    }
+  };
+  const roleByKey = new Map(roles.map((x) => [x.key, x]));
+  for (const res of resources(out, "resource", (t) => /^kubernetes_(cluster_)?role_binding(_v1)?$/.test(t))) {
+    guarded(out, res.stack, `${res.type}.${res.name}`, () => {
+      const b = res.body;
+      const roleRef = first(b.role_ref);
+      const cluster = kubernetesClusterOf(res.stack, b.provider);
+      addBindingSubjects(res.stack, `${res.stack}/${res.type}.${res.name}`, roleRef, b.subject, first(b.metadata)?.namespace, cluster, () => {
+        const ref = r.ref(res.stack, roleRef?.name);
+        if (ref) return roleByKey.get(r.key(ref));
+        const name = r.literal(res.stack, roleRef?.name);
+        return roles.find((x) => x.name === name && (!cluster || !x.cluster || x.cluster.key === cluster.key));
       });
     });
   }
+  for (const s of out.stacks) {
+    for (const { file, object } of s.manifests ?? []) {
+      if (object.kind !== "ClusterRoleBinding" && object.kind !== "RoleBinding") continue;
+      manifestGuard(file, () => {
+        addBindingSubjects(s.name, manifestKey(s.name, object), object.roleRef, object.subjects, object.metadata?.namespace, undefined, () =>
+          roles.find((x) => x.key.includes("/manifest:") && x.key.startsWith(`${s.name}/`) && x.name === str(object.roleRef?.name)),
+        );
+      });
+    }
+  }
+  credentials.push(...bindingCredentials);
 
   // Labels name principals; where two principals would read the same, add where each lives.
   const byLabel = new Map<string, Array<{ key: string; label: string; address?: string; where?: string }>>();
@@ -452,12 +621,16 @@ export function buildModel(out: SynthOutput): Model {
   const chains: Chain[] = [];
   for (const credential of credentials) {
     const m = SA_SUBJECT.exec(credential.subject);
-    const problems: string[] = [];
-    if (credential.audience.length !== 1 || credential.audience[0] !== TOKEN_EXCHANGE_AUDIENCE) {
+    const problems: string[] = [...(bindingProblems.get(credential.key) ?? [])];
+    // The audience rule is direct federation's: a binding's tokens carry api://AKSIdentityBinding.
+    if (!credential.binding && (credential.audience.length !== 1 || credential.audience[0] !== TOKEN_EXCHANGE_AUDIENCE)) {
       problems.push(`audience ${JSON.stringify(credential.audience)} is not ["${TOKEN_EXCHANGE_AUDIENCE}"]`);
     }
+    // Objects on another cluster than the binding's are not its pods and service accounts.
+    const bindingCluster = credential.binding?.key ? bindings.find((b) => b.key === credential.binding!.key)?.cluster : undefined;
+    const onCluster = (key: string) => !bindingCluster || !objectCluster.has(key) || objectCluster.get(key)!.key === bindingCluster;
     const env = credential.stack ? stackOf.get(credential.stack)?.group?.environment ?? "" : "";
-    const sa = m ? saByName.get(`${env}|${m[1]}/${m[2]}`) : undefined;
+    const sa = m ? (bindingCluster ? serviceAccounts.find((x) => envOfKey(x.key) === env && x.namespace === m[1] && x.name === m[2] && onCluster(x.key)) : saByName.get(`${env}|${m[1]}/${m[2]}`)) : undefined;
     if (m && !sa) problems.push("no service account with this subject in these stacks");
     // References can be compared; a literal client id next to a referenced identity cannot be
     // verified (its client id is known only after apply); two literals are left alone.
@@ -475,8 +648,13 @@ export function buildModel(out: SynthOutput): Model {
       const note = a.kind === "owner" ? `owner ${a.who} can add credentials to ${credential.identity.label} and act as it` : `whoever holds ${a.kind} ${a.who} acts as ${credential.identity.label}`;
       if (!problems.includes(note)) problems.push(note);
     }
-    const pods = m ? podsBySa.get(`${env}|${m[1]}/${m[2]}`) ?? [] : [];
+    const pods = (m ? podsBySa.get(`${env}|${m[1]}/${m[2]}`) ?? [] : []).filter((p) => onCluster(p.key));
     for (const p of pods) if (!p.labelled) problems.push(`${p.kind} ${p.namespace}/${p.name} lacks ${USE_LABEL}: "true"`);
+    // A pod is in one mode: its token's audience is either the binding's or direct federation's.
+    for (const p of pods) {
+      if (credential.binding && !p.bindingMode) problems.push(`${p.kind} ${p.namespace}/${p.name} lacks ${USE_IDENTITY_BINDING_ANNOTATION}: "true": its token is for direct federation, not this binding`);
+      if (!credential.binding && p.bindingMode) problems.push(`${p.kind} ${p.namespace}/${p.name} is in identity-binding mode: its token (audience ${IDENTITY_BINDING_AUDIENCE}) is not accepted by this credential`);
+    }
     const identityGrants = grantsByIdentity.get(credential.identity.key) ?? [];
     const podList: (Workload | undefined)[] = pods.length ? pods : [undefined];
     const grantList: (Grant | undefined)[] = identityGrants.length ? identityGrants : [undefined];
@@ -500,7 +678,7 @@ export function buildModel(out: SynthOutput): Model {
   return {
     credentials, grants, serviceAccounts, workloads, chains, sharedAccess, actors, annotations: out.annotations,
     guardrails: out.stacks.map((s) => ({ stack: s.name, ran: s.guardrails !== undefined, suppressed: s.guardrails?.suppressed ?? [] })),
-    identities, vaults, raw: rawResources(out), warnings: out.warnings ?? [],
+    identities, vaults, bindings, raw: rawResources(out), warnings: out.warnings ?? [],
   };
 }
 

@@ -47,6 +47,7 @@ const CREDENTIAL_PATHS = /^(name|display_name|parent_id|user_assigned_identity_i
 const SAME_GRANT_PATHS = /^(role_definition_name|role_definition_id|principal_id|object_id|scope|key_vault_id)$/;
 const CLIENT_ID_PATH = /(^|\.)annotations\.azure\.workload\.identity\/client-id$/;
 const USE_LABEL_PATH = /(^|\.)labels\.azure\.workload\.identity\/use$/;
+const BINDING_MODE_PATH = /(^|\.)annotations\.azure\.workload\.identity\/use-identity-binding$/;
 const NAME_PATH = /^metadata(\[0\])?\.(name|namespace)$/;
 const SA_PATH = /(^|\.)(service_account_name|service_account|serviceAccountName|serviceAccount)$/;
 /** What a pod runs: images, commands, arguments, environment, lifecycle hooks, working directory. */
@@ -74,6 +75,7 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
   const headCreds = new Map(head.credentials.map((c) => [c.key, c]));
   const baseSubjects = new Set(base.credentials.map((c) => `${c.identity.key}|${c.subject}`));
   for (const c of head.credentials) {
+    if (c.binding) continue; // subjects of identity bindings: below
     const before = baseCreds.get(c.key);
     const claims = [{ entry: c.key, paths: CREDENTIAL_PATHS }];
     if (!before) {
@@ -92,7 +94,35 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     }
   }
   for (const c of base.credentials) {
-    if (!headCreds.has(c.key)) add(false, "federated credential removed", md`${c.identity.label} no longer trusts ${code(c.subject)} (credential ${c.name})`, [{ entry: c.key }], [c.key]);
+    if (!c.binding && !headCreds.has(c.key)) add(false, "federated credential removed", md`${c.identity.label} no longer trusts ${code(c.subject)} (credential ${c.name})`, [{ entry: c.key }], [c.key]);
+  }
+
+  // AKS identity bindings (preview): a new binding makes an identity usable on a cluster; a new
+  // subject of a ClusterRole(Binding) that allows use-managed-identity may then act as it.
+  const baseBindings = new Map((base.bindings ?? []).map((b) => [b.key, b]));
+  const headBindings = new Map((head.bindings ?? []).map((b) => [b.key, b]));
+  const bindingCreds = (m: Model, key: string) => m.credentials.filter((c) => c.binding?.key === key).map((c) => c.key);
+  for (const b of head.bindings ?? []) {
+    const before = baseBindings.get(b.key);
+    if (!before) {
+      add(true, "new identity binding", md`${b.identity.label} can now be used on ${b.clusterLabel} by the service accounts a ClusterRole allows (identity binding ${b.name}); AKS writes the credential aks-identity-binding on the identity`, [{ entry: b.key }], bindingCreds(head, b.key));
+    } else if (before.replaceArgs !== b.replaceArgs || before.identity.key !== b.identity.key) {
+      add(true, "identity binding changed", md`${b.name}: ${before.identity.label} on ${before.clusterLabel} → ${b.identity.label} on ${b.clusterLabel}`, [{ entry: b.key, paths: /^(name|parent_id|type|body)(\.|\[|$)/ }], [...bindingCreds(base, b.key), ...bindingCreds(head, b.key)]);
+    }
+  }
+  for (const b of base.bindings ?? []) if (!headBindings.has(b.key)) add(false, "identity binding removed", md`${b.name}: ${b.identity.label} on ${b.clusterLabel}`, [{ entry: b.key }], bindingCreds(base, b.key));
+  const subjectKey = (c: Credential) => `${c.identity.key}|${c.binding!.cluster}|${c.subject}`;
+  const baseBound = new Set(base.credentials.filter((c) => c.binding).map(subjectKey));
+  const headBound = new Set(head.credentials.filter((c) => c.binding).map(subjectKey));
+  const rbacClaims = (c: Credential): Claim[] => [{ entry: c.binding!.roleBinding.replace(/#.*$/, "") }, { entry: c.binding!.clusterRole }];
+  for (const c of head.credentials) {
+    if (!c.binding) continue;
+    if (!baseBound.has(subjectKey(c))) {
+      add(true, "new subject allowed to use an identity", md`${code(c.subject)} may now use ${c.identity.label} on ${c.binding.cluster} (${c.issuer}; ClusterRole ${c.binding.clusterRole}, role binding ${c.binding.roleBinding})`, rbacClaims(c), [c.key]);
+    }
+  }
+  for (const c of base.credentials) {
+    if (c.binding && !headBound.has(subjectKey(c))) add(false, "subject no longer allowed to use an identity", md`${code(c.subject)} on ${c.binding.cluster} no longer uses ${c.identity.label}`, rbacClaims(c), [c.key]);
   }
 
   // Managed identities: a new name, resource group or location replaces the identity: a new principal and client id.
@@ -243,6 +273,15 @@ export function reviewDiff(base: Model, head: Model): ReviewDiff {
     const manifest = w.key.includes("/manifest:");
     const claim = (paths: RegExp): Claim => ({ entry: w.key, ...(manifest ? {} : { paths }) });
     if (before.labelled && !w.labelled) add(true, "lost workload identity label", md`${podText(w)} no longer has azure.workload.identity/use: "true" – it will get no token`, [claim(USE_LABEL_PATH)], creds);
+    if ((before.bindingMode ?? false) !== (w.bindingMode ?? false)) {
+      add(
+        true,
+        w.bindingMode ? "workload switched to identity binding" : "workload switched to direct federation",
+        md`${podText(w)}: ${w.bindingMode ? "now has" : "no longer has"} azure.workload.identity/use-identity-binding: "true" – its token is now for ${w.bindingMode ? "the identity binding (audience api://AKSIdentityBinding)" : "federated credentials (audience api://AzureADTokenExchange)"}`,
+        [claim(BINDING_MODE_PATH)],
+        creds,
+      );
+    }
     if (!before.labelled && w.labelled) add(true, "gained workload identity label", md`${podText(w)} now has azure.workload.identity/use: "true" – it gets tokens for ${`${w.namespace}/${w.serviceAccount}`}'s identity`, [claim(USE_LABEL_PATH)], creds);
     if (before.serviceAccount !== w.serviceAccount) {
       add(true, "service account changed", md`${podText(w)}: ${before.serviceAccount} → ${w.serviceAccount}`, [claim(SA_PATH)], [...creds, ...credsOfWorkload(base, before.namespace, before.serviceAccount)]);

@@ -63,7 +63,10 @@ function render(items: Drawn[], levels: Levels, note?: string): { text: string; 
     const outer = path.slice(0, levels.namespace ? path.length - 1 : path.length);
     const top = levels.env ? path.slice(0, 1) : [];
     if (!item.collapsed) {
-      const fic = node(`fic:${c.credential.key}`, `federated credential ${t(c.credential.name)}<br/>${t(c.credential.subject)}<br/>${t(c.credential.issuer)}`, "hex", path);
+      // A subject of an identity binding: its ClusterRoleBinding, then the binding on the cluster.
+      const fic = c.credential.binding
+        ? node(`fic:${c.credential.key}`, `ClusterRoleBinding ${t(c.credential.binding.roleBinding.replace(/^[^/]*\//, ""))}<br/>${t(c.credential.subject)}<br/>${t(c.credential.issuer)}`, "hex", path)
+        : node(`fic:${c.credential.key}`, `federated credential ${t(c.credential.name)}<br/>${t(c.credential.subject)}<br/>${t(c.credential.issuer)}`, "hex", path);
       const id = c.credential.identity;
       const identity = node(`id:${id.key}`, id.kind === "managed identity" || id.kind === undefined ? `managed identity ${t(id.label)}` : t(id.label), "round", outer);
       edges.add(`${fic} --> ${identity}`);

@@ -12,4 +12,4 @@ export { INERT_ATTRIBUTES, INERT_DATA_TYPES, INERT_PATHS, INERT_RESOURCE_TYPES }
 export { pushTo, ReviewInputError } from "./util";
 export { inertReason } from "./relevance";
 export type { RawEntry } from "./relevance";
-export type { Actor, Annotation, Chain, Credential, Grant, Identity, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, StackDoc, SynthOutput, Workload } from "./types";
+export type { Actor, Annotation, BindingLink, Chain, Credential, Grant, Identity, IdentityBindingEntry, Model, Ref, ScopeLevel, ServiceAccount, SharedAccess, StackDoc, SynthOutput, Workload } from "./types";

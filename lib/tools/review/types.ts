@@ -80,6 +80,36 @@ export interface Credential {
   readonly updateArgs: string;
   /** The stack that holds the credential. */
   readonly stack?: string;
+  /**
+   * Set when this is not a federated credential but a subject an AKS identity binding lets use the
+   * identity: the binding, and the RBAC objects that allow the subject (audience api://AKSIdentityBinding).
+   */
+  readonly binding?: BindingLink;
+}
+
+/** How a service account reaches an identity through an AKS identity binding (preview). */
+export interface BindingLink {
+  /** The binding's address (`stack/azapi_resource.name`), or undefined when the identity has no binding on the cluster. */
+  readonly key?: string;
+  /** The cluster, in words. */
+  readonly cluster: string;
+  /** The ClusterRoleBinding or RoleBinding that names the subject. */
+  readonly roleBinding: string;
+  /** The ClusterRole whose rule allows `use-managed-identity` on the identity's client id. */
+  readonly clusterRole: string;
+}
+
+/** An AKS identity binding (preview): an `azapi_resource` of type Microsoft.ContainerService/managedClusters/identityBindings. */
+export interface IdentityBindingEntry {
+  readonly key: string;
+  readonly name: string;
+  /** Which cluster: resource group and name when literal, else the cluster's address. */
+  readonly cluster: string;
+  /** The cluster in words. */
+  readonly clusterLabel: string;
+  readonly identity: Identity;
+  /** The arguments that decide what the binding does: name, parent cluster, identity, type. */
+  readonly replaceArgs: string;
 }
 
 export interface Grant {
@@ -142,6 +172,8 @@ export interface Workload {
   readonly name: string;
   readonly serviceAccount: string;
   readonly labelled: boolean;
+  /** The pods carry `azure.workload.identity/use-identity-binding: "true"` (their token has the audience api://AKSIdentityBinding). */
+  readonly bindingMode?: boolean;
 }
 
 /**
@@ -195,6 +227,8 @@ export interface Model {
   readonly guardrails?: ReadonlyArray<{ readonly stack: string; readonly ran: boolean; readonly suppressed: ReadonlyArray<{ readonly rule: string; readonly path: string; readonly reason: string; readonly message?: string }> }>;
   /** Managed identities made or read, with the arguments that replace them (a new principal). */
   readonly identities?: Array<{ readonly address: string; readonly identity: Identity; readonly replaceArgs: string; readonly replaceText: string }>;
+  /** AKS identity bindings made (preview). */
+  readonly bindings?: IdentityBindingEntry[];
   /** Key Vaults made or read, with the settings that decide who can read their secrets. */
   readonly vaults?: Array<{ readonly address: string; readonly label: string; readonly rbac?: boolean; readonly purgeProtection?: boolean; readonly softDeleteDays?: number }>;
   /** Every block of the synth output that is not of an inert type, by address, for the fail-safe diff (relevance.ts). */

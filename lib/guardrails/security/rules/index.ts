@@ -14,8 +14,10 @@ import azwi012 from "./azwi012-credential-audience";
 import azwi013 from "./azwi013-credential-limit";
 import azwi014 from "./azwi014-privileged-container";
 import azwi015 from "./azwi015-hand-written-template";
+import azwi016 from "./azwi016-binding-pod-not-allowed";
+import azwi017 from "./azwi017-binding-annotation-missing";
 import type { SecurityRuleDefinition } from "../rule";
 
 export const ALL_RULES: readonly SecurityRuleDefinition[] = [
-  azwi001, azwi002, azwi003, azwi004, azwi005, azwi006, azwi007, azwi008, azwi009, azwi010, azwi011, azwi012, azwi013, azwi014, azwi015,
+  azwi001, azwi002, azwi003, azwi004, azwi005, azwi006, azwi007, azwi008, azwi009, azwi010, azwi011, azwi012, azwi013, azwi014, azwi015, azwi016, azwi017,
 ];
