@@ -1,5 +1,5 @@
 /**
- * Issue 14, property-based: arbitrary text from configuration never becomes a live Terraform
+ * Property-based: arbitrary text from configuration never becomes a live Terraform
  * template and never breaks the JSON or the YAML. No setting is free text today, so the free-text
  * properties run against the escaping (terraformLiteral, through parseSetting) and every shaped
  * setting is fed arbitrary text: refused, or accepted with nothing a template could be made of.

@@ -1,5 +1,5 @@
 /**
- * Issue 14: configuration is data, never Terraform code. Each setting, from the environment and
+ * Configuration is data, never Terraform code. Each setting, from the environment and
  * from cdktf context, is fed `${file("/etc/hostname")}` and `%{ if true }x%{ endif }`: it is
  * refused naming the setting, or the synthesized files hold no live template carrying the payload.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 15: no name or value from the input can produce a link, an image, raw HTML or an HTML
+ * No name or value from the input can produce a link, an image, raw HTML or an HTML
  * comment in the rendered review, nor break its tables, lists or Mermaid. Checked with a
  * CommonMark + GFM tables parser (markdown-it, with its autolinker on) and Mermaid's parser, over
  * names from an adversarial alphabet (fast-check).

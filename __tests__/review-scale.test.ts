@@ -1,6 +1,6 @@
 /**
- * Issue 13: a review comment GitHub accepts and renders, changes first, for a thousand workloads;
- * and chains grouped by environment and team (issue 12's stacks). Sizes, limits and parses only:
+ * A review comment GitHub accepts and renders, changes first, for a thousand workloads;
+ * and chains grouped by environment and team. Sizes, limits and parses only:
  * the timings are in `npm run bench:review`.
  */
 import { spawnSync } from "child_process";
@@ -172,7 +172,7 @@ describe("the default app's review reads as before", () => {
   });
 });
 
-describe("environments (issue 12's stacks)", () => {
+describe("environments", () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-env-"));
   beforeAll(() => {
     const r = spawnSync(process.execPath, ["scripts/app.js"], { cwd: root, env: { ...process.env, CHECKPOINT_DISABLE: "1", ENVIRONMENTS_DIR: "examples/environments", CDKTF_OUTDIR: outdir }, encoding: "utf8" });

@@ -1,5 +1,5 @@
 /**
- * Issue 15: a review a reviewer can trust. Each change that alters who acts as whom or who can
+ * A review a reviewer can trust. Each change that alters who acts as whom or who can
  * read what is flagged ⚠️ in Changes when it is the only change; anything identity-relevant that
  * the model does not understand is an "unmodelled change", never "no change"; malformed input
  * exits 2 naming the file; the example workflow reviews with the base's tool.

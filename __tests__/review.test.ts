@@ -354,8 +354,8 @@ describe("review of shared identities", () => {
     test("flags every sharer when no workload waits for the grant", () => {
       const m = model(edited(hand, "apps", (json) => withSecondCredential(json)));
       expect(m.sharedAccess.map(sharedAccessText)).toEqual([
-        "payments/api gets Key Vault Secrets User on the whole resource group /subscriptions/0000/resourceGroups/payments through shared identity payments-api (shared with payments/worker; no workload in these stacks waits for this grant)",
-        "payments/worker gets Key Vault Secrets User on the whole resource group /subscriptions/0000/resourceGroups/payments through shared identity payments-api (shared with payments/api; no workload in these stacks waits for this grant)",
+        "payments/api gets Key Vault Secrets User on the whole resource group /subscriptions/0000/resourceGroups/payments through shared identity payments-api (shared with payments/worker; nothing in these stacks tells which workload this grant was made for)",
+        "payments/worker gets Key Vault Secrets User on the whole resource group /subscriptions/0000/resourceGroups/payments through shared identity payments-api (shared with payments/api; nothing in these stacks tells which workload this grant was made for)",
       ]);
     });
 
@@ -389,7 +389,7 @@ describe("review of shared identities", () => {
       ]);
     });
 
-    test("flags no one when every sharer's pod waits for the grant", () => {
+    test("flags every sharer when nothing tells which one a grant was made for (every sharer's pod waits for it, as with a standalone identity)", () => {
       const m = model(
         edited(hand, "apps", (json) => {
           withSecondCredential(json);
@@ -399,7 +399,10 @@ describe("review of shared identities", () => {
         }),
       );
       expect(m.workloads.map((w) => `${w.namespace}/${w.serviceAccount}`)).toEqual(["payments/api", "payments/worker"]);
-      expect(m.sharedAccess).toEqual([]);
+      expect(m.sharedAccess.map((x) => [x.workload, x.grantedFor, x.evidence])).toEqual([
+        ["payments/api", [], "none"],
+        ["payments/worker", [], "none"],
+      ]);
     });
 
     test("does not count one service account trusted from two clusters as sharing", () => {

@@ -287,7 +287,7 @@ describe("WorkloadIdentityChecks on the default app", () => {
   });
 });
 
-// ---- AZWI015: hand-written Terraform templates in identity attributes (issue 14) ----------------
+// ---- AZWI015: hand-written Terraform templates in identity attributes ----------------
 
 import { Fn } from "cdktf";
 import { terraformLiteral } from "../lib";

@@ -2,7 +2,7 @@ import { AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, Terraf
 import type { StateSpec } from "./environments/types";
 
 /**
- * Where a stack keeps its state, with cdktf's own backends (issue 12). Cross-stack references
+ * Where a stack keeps its state, with cdktf's own backends. Cross-stack references
  * (cdktf turns them into outputs and `terraform_remote_state` data sources) then read the producer
  * stack's state from the same place, with every backend.
  */

@@ -39,7 +39,7 @@ export interface AppConfig {
 }
 
 /**
- * What a setting's value is. Configuration is data, never Terraform code (issue 14): Terraform
+ * What a setting's value is. Configuration is data, never Terraform code: Terraform
  * evaluates `${…}` and `%{…}` in every string of the JSON we synthesize, so a value from the
  * environment, cdktf context or an environment file either has a shape that cannot hold them or
  * is escaped. Shaped kinds are refused, naming the setting, unless the value matches:

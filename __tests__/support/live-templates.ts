@@ -1,5 +1,5 @@
 /**
- * Finding Terraform templates in a synth output (issue 14: configuration is data). Every string of
+ * Finding Terraform templates in a synth output (configuration is data). Every string of
  * every synthesized file is scanned – cdk.tf.json values and keys, and the YAML manifests under
  * stacks/<stack>/ – with the library's scanner, which reads a string as Terraform does.
  */

@@ -463,7 +463,7 @@ export function federationRegion(settings: RegionSettings = {}): Rule {
       : undefined;
 }
 
-// ---- Configuration as data (issue 14): shapes of the app's settings that are not names --------
+// ---- Configuration as data: shapes of the app's settings that are not names --------
 
 /** A GUID, named for what it identifies (client id, object id, …). */
 export function guid(what: string): readonly Rule[] {

@@ -726,7 +726,10 @@ function sharedAccessOf(out: SynthOutput, credentials: Credential[], grants: Gra
       let evidence: SharedAccess["evidence"];
       if (waiting.length > 0 && waiting.length < sharers.length) [grantedFor, evidence] = [[...waiting, ...others], "depends_on"];
       else if (owners.length === 1) [grantedFor, evidence] = [owners, "identity owner"];
-      else [grantedFor, evidence] = [[...waiting, ...others], "none"];
+      // Nothing tells which sharer the grant was made for (a standalone identity passed to several
+      // workloads, all waiting for every grant on it): every sharer gains it through the identity,
+      // and each is flagged, as for an identity that belongs to one of them.
+      else [grantedFor, evidence] = [others, "none"];
       grantedFor.sort();
       for (const workload of sharers) {
         if (grantedFor.includes(workload)) continue;

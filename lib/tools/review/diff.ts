@@ -496,7 +496,9 @@ export function sharedWhy(s: Model["sharedAccess"][number]): Markdown {
   const construct = s.grant.path?.replace(/\/[^/]*$/, "");
   const names = (xs: string[]) => new Markdown(xs.map((x) => md`${x}`.value).join(", "));
   if (s.evidence === "identity owner") return md`identity of ${names(s.grantedFor)}${construct ? md`; granted by ${construct}` : md``}`;
-  if (s.grantedFor.length === 0) return md`shared with ${names(s.sharedWith)}; no workload in these stacks waits for this grant`;
+  if (s.grantedFor.length === 0) {
+    return md`shared with ${names(s.sharedWith)}; nothing in these stacks tells which workload this grant was made for${construct ? md` (granted by ${construct})` : md``}`;
+  }
   return md`granted for ${names(s.grantedFor)}${construct ? md` by ${construct}` : md``}`;
 }
 
