@@ -1,4 +1,4 @@
-import { anyToTerraform, hashMapper, TerraformResource, TerraformStack, Token } from "cdktf";
+import { anyToTerraform, hashMapper, TerraformProvider, TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
@@ -16,6 +16,27 @@ export function ensureTimeProvider(scope: IConstruct): TimeProvider {
     provider = stack.node.findAll().find((c): c is TimeProvider => c instanceof TimeProvider);
     if (!provider) provider = new TimeProvider(stack, "time");
     timeProviders.set(stack, provider);
+  }
+  return provider;
+}
+
+const defaultKubernetesProviders = new WeakMap<TerraformStack, TerraformProvider>();
+
+/**
+ * The stack's default (unaliased) `kubernetes` provider: the one a Kubernetes resource without a
+ * `provider` uses. Found once per stack and kept (a second unaliased provider of one type is a
+ * Terraform error, so the first one found stays the answer); while there is none, each call looks
+ * again, so a provider added later is seen. Workloads and the registry ask per resource: a scan each
+ * time made a thousand workloads quadratic.
+ */
+export function defaultKubernetesProvider(scope: IConstruct): TerraformProvider | undefined {
+  const stack = TerraformStack.of(scope);
+  let provider = defaultKubernetesProviders.get(stack);
+  if (!provider) {
+    provider = stack.node
+      .findAll()
+      .find((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "kubernetes" && c.alias === undefined);
+    if (provider) defaultKubernetesProviders.set(stack, provider);
   }
   return provider;
 }
