@@ -20,7 +20,7 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-// The CLI from source, as `npm run review` runs it (scripts/app.js transpiles changed files once, into .build/).
+// The CLI from source, as `npm run review` runs it (scripts/app.js transpiles changed files once, cached in node_modules/.cache/azwi-app).
 const env = { ...process.env, AZWI_REVIEW_CLI: "1" };
 spawnSync("node", [path.join(root, "scripts", "app.js"), "lib/tools/review/cli.ts", "--help"], { cwd: root, env });
 
