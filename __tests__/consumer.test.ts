@@ -93,8 +93,8 @@ describe("the packed package in another project", () => {
     expect(packedFiles.some((f) => /__tests__|bench\/|examples\/|\.test\./.test(f))).toBe(false);
   });
 
-  test("synthesizes the README's main.ts through the documented app command (azwi-app main.ts), with the whole trust chain", () => {
-    const result = spawnSync(path.join(consumer, "node_modules", ".bin", "azwi-app"), ["main.ts"], {
+  test("synthesizes the README's main.ts through the documented app command (node node_modules/.bin/azwi-app main.ts), with the whole trust chain", () => {
+    const result = spawnSync(process.execPath, ["node_modules/.bin/azwi-app", "main.ts"], {
       cwd: consumer,
       encoding: "utf8",
       env: { ...process.env, CDKTF_OUTDIR: path.join(consumer, "cdktf.out") },
