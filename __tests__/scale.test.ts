@@ -37,3 +37,22 @@ function scansFor(n: number): number {
 test("a synth scans the construct tree as often for 30 workloads as for 3", () => {
   expect(scansFor(30)).toBe(scansFor(3));
 });
+
+describe("the stack's default Kubernetes provider, looked up once per stack", () => {
+  function stackWithWorkload() {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "azwi-scale-")) });
+    const stack = new TerraformStack(app, "s");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    const issuer = AksWithOidc.fromExisting(stack, "issuer-cluster", { name: "aks-a", resourceGroupName: "rg" });
+    const other = AksWithOidc.fromExisting(stack, "other-cluster", { name: "aks-b", resourceGroupName: "rg" });
+    new FederatedWorkload(stack, "w", { issuer, namespace: "apps", serviceAccountName: "api", resourceGroupName: "rg", location: "eastus" });
+    return { app, stack, other };
+  }
+
+  test("a provider of another cluster made after a first check (that found none) is still refused", () => {
+    const { app, stack, other } = stackWithWorkload();
+    expect(() => checkApp(app)).not.toThrow(/trusts cluster/);
+    other.kubernetesProvider(stack, "kubernetes");
+    expect(() => app.synth()).toThrow(/issuer: the federated credential trusts cluster rg\/aks-a, but the service account is created through the Kubernetes provider s\/kubernetes of cluster rg\/aks-b/);
+  });
+});
