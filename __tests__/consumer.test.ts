@@ -13,7 +13,7 @@ import * as ts from "typescript";
 
 const root = path.join(__dirname, "..");
 const PACKAGE = "aks-workload-identity-cdktf";
-const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-kubernetes", "@cdktf/provider-time", "@cdktf/provider-azuread", "yaml"];
+const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-kubernetes", "@cdktf/provider-time", "@cdktf/provider-azuread", "yaml", "typescript"];
 
 let consumer: string;
 let packedFiles: string[];
@@ -79,20 +79,26 @@ beforeAll(() => {
     fs.chmodSync(path.join(target, file), 0o755);
     fs.symlinkSync(path.join("..", PACKAGE, file), path.join(modules, ".bin", name));
   }
+  fs.writeFileSync(path.join(consumer, "main.ts"), readmeMain());
+  writeApp("main.js", readmeMain());
 }, 120_000);
 
 describe("the packed package in another project", () => {
   test("ships the compiled library, its declarations, the provider schemas and the README, nothing else", () => {
     expect(packedFiles).toEqual(
-      expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tools/review/cli.js", "dist/tools/validate/cli.js", "schemas/providers/azurerm-4.55.0.json.gz"]),
+      expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tools/review/cli.js", "dist/tools/validate/cli.js", "dist/tools/app-runner.js", "schemas/providers/azurerm-4.55.0.json.gz"]),
     );
     const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz)$/.test(f));
     expect(unexpected).toEqual([]);
     expect(packedFiles.some((f) => /__tests__|bench\/|examples\/|\.test\./.test(f))).toBe(false);
   });
 
-  test("synthesizes the README's main.ts, with the whole trust chain", () => {
-    const result = run(writeApp("main.js", readmeMain()));
+  test("synthesizes the README's main.ts through the documented app command (node node_modules/.bin/azwi-app main.ts), with the whole trust chain", () => {
+    const result = spawnSync(process.execPath, ["node_modules/.bin/azwi-app", "main.ts"], {
+      cwd: consumer,
+      encoding: "utf8",
+      env: { ...process.env, CDKTF_OUTDIR: path.join(consumer, "cdktf.out") },
+    });
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
     const json = JSON.parse(fs.readFileSync(path.join(consumer, "cdktf.out", "stacks", "payments", "cdk.tf.json"), "utf8"));
@@ -163,8 +169,8 @@ describe("the packed package in another project", () => {
     expect(result.status).toBe(1);
   });
 
-  test("npx azwi-review --help, npx azwi-manifests --help and npx azwi-validate --help print their usage", () => {
-    for (const bin of ["azwi-review", "azwi-manifests", "azwi-validate"]) {
+  test("npx azwi-review --help, npx azwi-manifests --help, npx azwi-validate --help and npx azwi-app --help print their usage", () => {
+    for (const bin of ["azwi-review", "azwi-manifests", "azwi-validate", "azwi-app"]) {
       const result = spawnSync(path.join(consumer, "node_modules", ".bin", bin), ["--help"], { encoding: "utf8" });
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^usage: ${bin} `));

@@ -55,7 +55,7 @@ function sizes(outdir) {
 
 const env = { ENVIRONMENTS_DIR: dir };
 process.stderr.write(`benchmark: ${environments} environments × ${workloads} workloads across ${teams} teams, ${runs} runs each\n`);
-once("node", ["scripts/app.js"], env); // compile once (.build/), so every measured run is warm
+once("node", ["scripts/app.js"], env); // transpile once (node_modules/.cache/azwi-app), so every measured run is warm
 const app = measure("app command alone (`node scripts/app.js`)", "node", ["scripts/app.js"], env, runs, sizes);
 const cli = measure("`npx cdktf synth` end to end", "npx", ["cdktf", "synth"], env, runs);
 fs.rmSync(dir, { recursive: true, force: true });

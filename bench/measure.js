@@ -11,15 +11,16 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
 /**
  * Runs a command once with a fresh CDKTF_OUTDIR; returns { seconds, rssMb, stderr } (RSS from GNU
- * time, when present). `inspect(outdir)` may read the output before it is removed.
+ * time, when present). `inspect(outdir)` may read the output before it is removed. `cwd`: this
+ * repository unless given.
  */
-function once(command, argv, env = {}, inspect) {
+function once(command, argv, env = {}, inspect, cwd = root) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-bench-"));
   const fullEnv = { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...env };
   const start = process.hrtime.bigint();
   const r = gnuTime
-    ? spawnSync(gnuTime, ["-f", "__rss_kb=%M", command, ...argv], { cwd: root, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 })
-    : spawnSync(command, argv, { cwd: root, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 });
+    ? spawnSync(gnuTime, ["-f", "__rss_kb=%M", command, ...argv], { cwd, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 })
+    : spawnSync(command, argv, { cwd, env: fullEnv, encoding: "utf8", maxBuffer: 1 << 28 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   try {
     if (r.status !== 0) {
@@ -38,9 +39,9 @@ const median = (xs) => {
 };
 
 /** Runs `n` times; returns the medians as a row { label, runs, seconds, rssMb, last }. */
-function measure(label, command, argv, env, n, inspect) {
+function measure(label, command, argv, env, n, inspect, cwd) {
   const results = [];
-  for (let i = 0; i < n; i++) results.push(once(command, argv, env, inspect));
+  for (let i = 0; i < n; i++) results.push(once(command, argv, env, inspect, cwd));
   const row = { label, runs: n, seconds: median(results.map((r) => r.seconds)), rssMb: median(results.map((r) => r.rssMb)), last: results[results.length - 1] };
   process.stderr.write(`  ${label}: ${row.seconds.toFixed(2)} s, ${row.rssMb.toFixed(0)} MB (median of ${n})\n`);
   return row;

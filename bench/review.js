@@ -20,8 +20,9 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-// The CLI from source, as `npm run review` runs it (scripts/app.js transpiles changed files once, into .build/).
-const env = { ...process.env, AZWI_REVIEW_CLI: "1" };
+// The CLI from source, as `npm run review` runs it (scripts/app.js transpiles changed files once, cached in node_modules/.cache/azwi-app).
+// The runner makes the CLI the main module (argv as `node cli.ts …`), so it runs as it does from dist/.
+const env = { ...process.env };
 spawnSync("node", [path.join(root, "scripts", "app.js"), "lib/tools/review/cli.ts", "--help"], { cwd: root, env });
 
 function once(argv) {

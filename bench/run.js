@@ -17,7 +17,7 @@ const sizes = quick ? [1, 10, 100] : [1, 10, 100, 1000];
 const measure = (label, command, argv, env, n = runs) => measureN(label, command, argv, env, n);
 
 process.stderr.write(`benchmark: ${runs} runs each\n`);
-once("node", ["scripts/app.js"]); // compile once (.build/), so every measured run is warm
+once("node", ["scripts/app.js"]); // transpile once (node_modules/.cache/azwi-app), so every measured run is warm
 once("node", ["scripts/app.js", "bench/scale-app.ts"]);
 
 const rows = [];

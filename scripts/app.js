@@ -1,49 +1,36 @@
 #!/usr/bin/env node
-// The cdktf app command (see cdktf.json). Runs main.ts compiled once: TypeScript sources that
-// changed since the last run are transpiled (no type-check; `npm test` type-checks) into .build/,
-// then main.js runs in this process. A fresh run costs nothing over plain `node`; ts-node or tsx
-// would add ~0.35 s and ~90 MB to every synth.
+// The cdktf app command of this repository (see cdktf.json): the package's own runner,
+// lib/tools/app-runner.ts (`azwi-app` in the package), run from source. It transpiles main.ts (or the
+// entry given, e.g. bench/scale-app.ts) and every .ts file it reaches, without type-checking
+// (`npm test` type-checks), cached by content in node_modules/.cache/azwi-app.
+// The runner itself is transpiled here the same way: cached by its text, TypeScript loaded only when it changed.
 "use strict";
+const crypto = require("crypto");
 const fs = require("fs");
+const Module = require("module");
 const path = require("path");
 
-const root = path.resolve(__dirname, "..");
-const out = path.join(root, ".build");
-// The entry point: main.ts by default; the benchmark passes its own (e.g. bench/scale-app.ts).
-const entry = process.argv[2] ?? "main.ts";
-const roots = [entry, "lib", "stacks"];
-
-function sources(rel) {
-  const abs = path.join(root, rel);
-  if (!fs.existsSync(abs)) return [];
-  if (fs.statSync(abs).isFile()) return rel.endsWith(".ts") && !rel.endsWith(".d.ts") ? [rel] : [];
-  return fs.readdirSync(abs).flatMap((name) => sources(path.join(rel, name)));
+const runner = path.join(__dirname, "..", "lib", "tools", "app-runner.ts");
+const source = fs.readFileSync(runner, "utf8");
+const key = crypto.createHash("sha256").update(source).digest("hex");
+const cached = path.join(__dirname, "..", "node_modules", ".cache", "azwi-app", "runner.js");
+let code;
+try {
+  const text = fs.readFileSync(cached, "utf8");
+  if (text.endsWith(`\n// ${key}\n`)) code = text;
+} catch {
+  // not cached yet
 }
-
-const stale = roots.flatMap(sources).filter((rel) => {
-  const target = path.join(out, rel.replace(/\.ts$/, ".js"));
-  return !fs.existsSync(target) || fs.statSync(target).mtimeMs < fs.statSync(path.join(root, rel)).mtimeMs;
-});
-
-if (stale.length > 0) {
+if (code === undefined) {
   const ts = require("typescript");
-  for (const rel of stale) {
-    const { outputText } = ts.transpileModule(fs.readFileSync(path.join(root, rel), "utf8"), {
-      fileName: rel,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, isolatedModules: true },
-    });
-    const target = path.join(out, rel.replace(/\.ts$/, ".js"));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, outputText);
-  }
+  code = `${ts.transpileModule(source, { fileName: runner, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText}\n// ${key}\n`;
+  fs.mkdirSync(path.dirname(cached), { recursive: true });
+  fs.writeFileSync(`${cached}.${process.pid}.tmp`, code);
+  fs.renameSync(`${cached}.${process.pid}.tmp`, cached);
 }
-
-// cdktf captures a full stack trace (Error.stackTraceLimit = MAX_SAFE_INTEGER) for every token it
-// creates, only to say where an unresolvable token came from. With thousands of resources that is
-// a third of the synth time and much of its memory. Skip it unless CDKTF_TOKEN_STACK_TRACES=1.
-if (process.env.CDKTF_TOKEN_STACK_TRACES !== "1") {
-  require("cdktf/lib/tokens/private/stack-trace").captureStackTrace = () => [];
-}
-
-// Modules resolve from .build/ up to the project's node_modules.
-require(path.join(out, entry.replace(/\.ts$/, ".js")));
+const m = new Module(runner, module);
+m.filename = runner;
+m.paths = Module._nodeModulePaths(path.dirname(runner));
+m._compile(code, runner);
+const exitCode = m.exports.main(process.argv.slice(2));
+if (exitCode !== undefined) process.exitCode = exitCode;

@@ -3,7 +3,7 @@
 # `npm test`). Packs this repository, installs the tarball into a fresh project next to the peer
 # versions the README names, and checks:
 #   1. one copy of cdktf (npm ls), 2. the README's main.ts type-checks against the package's
-#   declarations, 3. it synthesizes, with its peak memory, 4. npx azwi-review prints the chains,
+#   declarations, 3. it synthesizes through azwi-app and compiled, with its peak memory, 4. npx azwi-review prints the chains,
 #   5. a consumer on cdktf 0.20 is refused by npm at install (ERESOLVE).
 # Usage: bash scripts/consumer-check.sh [WORKDIR]
 set -euo pipefail
@@ -29,8 +29,10 @@ JSON
 echo "2. tsc (node16 resolution, declarations of the package, no skipLibCheck):"
 /usr/bin/time -f "   %e s, %M KB peak" npx tsc -p tsconfig.json && echo "   types resolve"
 
-echo "3. synth from the package root (compiled main.js):"
-CDKTF_OUTDIR=cdktf.out /usr/bin/time -f "   %e s, %M KB peak" node build/main.js
+echo "3. synth through the README's app command (node node_modules/.bin/azwi-app main.ts), and from the compiled main.js:"
+CDKTF_OUTDIR=cdktf.app.out /usr/bin/time -f "   azwi-app: %e s, %M KB peak" node node_modules/.bin/azwi-app main.ts
+test -s cdktf.app.out/stacks/payments/cdk.tf.json && echo "   wrote cdktf.app.out/stacks/payments/cdk.tf.json"
+CDKTF_OUTDIR=cdktf.out /usr/bin/time -f "   main.js: %e s, %M KB peak" node build/main.js
 test -s cdktf.out/stacks/payments/cdk.tf.json && echo "   wrote cdktf.out/stacks/payments/cdk.tf.json"
 
 echo "4. npx azwi-review:"; npx --no-install azwi-review cdktf.out | grep -m1 -o 'system:serviceaccount:payments:payments-api' | sed 's/^/   chain: /'

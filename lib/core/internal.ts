@@ -21,6 +21,27 @@ export function ensureTimeProvider(scope: IConstruct): TimeProvider {
   return provider;
 }
 
+const defaultKubernetesProviders = new WeakMap<TerraformStack, TerraformProvider>();
+
+/**
+ * The stack's default (unaliased) `kubernetes` provider: the one a Kubernetes resource without a
+ * `provider` uses. Found once per stack and kept (a second unaliased provider of one type is a
+ * Terraform error, so the first one found stays the answer); while there is none, each call looks
+ * again, so a provider added later is seen. Workloads and the registry ask per resource: a scan each
+ * time made a thousand workloads quadratic.
+ */
+export function defaultKubernetesProvider(scope: IConstruct): TerraformProvider | undefined {
+  const stack = TerraformStack.of(scope);
+  let provider = defaultKubernetesProviders.get(stack);
+  if (!provider) {
+    provider = stack.node
+      .findAll()
+      .find((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "kubernetes" && c.alias === undefined);
+    if (provider) defaultKubernetesProviders.set(stack, provider);
+  }
+  return provider;
+}
+
 /** A `time_sleep` that starts after `after` and is replaced when `triggers` change. */
 export function propagationWait(
   scope: Construct,

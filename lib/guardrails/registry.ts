@@ -8,9 +8,9 @@
  * Values known only at apply are compared by the expression they resolve to (two references to one
  * attribute are one value); values that differ only in a reference's spelling are not caught.
  */
-import { DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformProvider, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
+import { DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
-import { clusterKeys, providerClusters, reportOnce } from "../core/internal";
+import { clusterKeys, defaultKubernetesProvider, providerClusters, reportOnce } from "../core/internal";
 
 /** How one resource type is named in the real world. */
 interface NameRule {
@@ -123,12 +123,7 @@ function synthesizedArguments(resource: TerraformResource | TerraformDataSource)
 
 /** The cluster a Kubernetes resource's provider talks to, when a cluster construct made the provider. */
 function clusterOf(resource: TerraformResource): string | undefined {
-  const stack = TerraformStack.of(resource);
-  const provider =
-    resource.provider ??
-    (stack.node.findAll().find((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "kubernetes" && c.alias === undefined) as
-      | TerraformProvider
-      | undefined);
+  const provider = resource.provider ?? defaultKubernetesProvider(resource);
   const cluster = provider && providerClusters.get(provider);
   return cluster && clusterKeys.get(cluster);
 }

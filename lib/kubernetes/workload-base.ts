@@ -1,4 +1,4 @@
-import { Annotations, TerraformProvider, TerraformResource, TerraformStack } from "cdktf";
+import { Annotations, TerraformProvider, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
@@ -23,6 +23,7 @@ import {
   addDependency,
   addLibraryValidation,
   clusterKeys,
+  defaultKubernetesProvider,
   differentClusters,
   namespaceClaimsOf,
   perStack,
@@ -387,12 +388,7 @@ export abstract class WorkloadBase extends Construct {
 
   /** The Kubernetes provider the objects use: the one given, or the stack's default (unaliased) one. */
   private kubernetesProviderInUse(): TerraformProvider | undefined {
-    return (
-      this.provider ??
-      (TerraformStack.of(this)
-        .node.findAll()
-        .find((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "kubernetes" && c.alias === undefined) as TerraformProvider | undefined)
-    );
+    return this.provider ?? defaultKubernetesProvider(this);
   }
 
   /** The cluster the Kubernetes provider in use was made for, when a cluster construct made it. */
