@@ -79,30 +79,44 @@ interface Claim {
  */
 const GLOBAL_NAME_IDS: ReadonlySet<string> = new Set(["azurerm_key_vault"]);
 
+/** Resources and data sources by Terraform address, per stack, built on first use within one pass over the app. */
+type AddressIndex = (stack: IConstruct) => Map<string, TerraformResource | TerraformDataSource>;
+
+function addressIndex(): AddressIndex {
+  const byStack = new Map<IConstruct, Map<string, TerraformResource | TerraformDataSource>>();
+  return (stack) => {
+    let byAddress = byStack.get(stack);
+    if (byAddress) return byAddress;
+    byAddress = new Map();
+    for (const c of stack.node.findAll()) {
+      if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
+      else if (TerraformDataSource.isTerraformDataSource(c)) byAddress.set(`data.${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
+    }
+    byStack.set(stack, byAddress);
+    return byAddress;
+  };
+}
+
 /** `<type> named <name>` when `value` is one reference to the `id` of an element named globally with a literal name. */
-function globalNameOfReference(value: string): string | undefined {
+function globalNameOfReference(value: string, index: AddressIndex): string | undefined {
   const fragments = Tokenization.reverseString(value);
   if (fragments.length !== 1) return undefined;
   const ref = fragments.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined;
   if (typeof ref?.identifier !== "string" || !ref.originStack || !ref.identifier.endsWith(".id")) return undefined;
   const address = ref.identifier.slice(0, -".id".length);
-  const element = ref.originStack.node.findAll().find((c) => {
-    if (TerraformResource.isTerraformResource(c)) return `${c.terraformResourceType}.${c.friendlyUniqueId}` === address;
-    if (TerraformDataSource.isTerraformDataSource(c)) return `data.${c.terraformResourceType}.${c.friendlyUniqueId}` === address;
-    return false;
-  }) as TerraformResource | TerraformDataSource | undefined;
+  const element = index(ref.originStack).get(address);
   if (!element || !GLOBAL_NAME_IDS.has(element.terraformResourceType)) return undefined;
   const name = synthesizedArguments(element)?.name;
   return typeof name === "string" && !Token.isUnresolved(name) ? `${element.terraformResourceType} named ${name}` : undefined;
 }
 
 /** The value of `attribute` in a resource's synthesized arguments, as a comparable string. */
-function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, attribute: string): string | undefined {
+function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, attribute: string, index: AddressIndex): string | undefined {
   const value = attrs[attribute];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") return JSON.stringify(value);
   if (!Token.isUnresolved(value)) return value;
-  const global = globalNameOfReference(value);
+  const global = globalNameOfReference(value, index);
   if (global !== undefined) return global;
   // Two references to one attribute are different token strings: compare what they resolve to,
   // qualified by the stack the reference points into (addresses repeat across stacks).
@@ -128,14 +142,14 @@ function clusterOf(resource: TerraformResource): string | undefined {
   return cluster && clusterKeys.get(cluster);
 }
 
-function claimsOf(resource: TerraformResource): Claim[] {
+function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const rule = NAME_RULES[resource.terraformResourceType];
   const kind = KUBERNETES_KINDS[resource.terraformResourceType];
   if (!rule && !kind) return [];
   const attrs = synthesizedArguments(resource);
   if (!attrs) return [];
   if (rule) {
-    const values = rule.parts.map((p) => valueOf(resource, attrs, p));
+    const values = rule.parts.map((p) => valueOf(resource, attrs, p, index));
     if (values[values.length - 1] === undefined && rule.parts.length > 1 && rule.parts[rule.parts.length - 1] !== "application_id" && rule.parts[rule.parts.length - 1] !== "role_definition_id") return [];
     const shown = rule.parts.map((p, i) => (values[i] === undefined ? undefined : `${p} ${JSON.stringify(values[i])}`)).filter(Boolean).join(", ");
     const key = `${resource.terraformResourceType}|${values.map((v) => v ?? "").join("|")}`;
@@ -144,9 +158,9 @@ function claimsOf(resource: TerraformResource): Claim[] {
   const cluster = clusterOf(resource);
   if (!cluster) return [];
   const meta = (Array.isArray(attrs.metadata) ? attrs.metadata[0] : attrs.metadata) as Record<string, unknown> | undefined;
-  const name = meta && valueOf(resource, meta, "name");
+  const name = meta && valueOf(resource, meta, "name", index);
   if (!name) return [];
-  const namespace = kind === "Namespace" || kind.startsWith("Cluster") ? "" : (valueOf(resource, meta!, "namespace") ?? "default");
+  const namespace = kind === "Namespace" || kind.startsWith("Cluster") ? "" : (valueOf(resource, meta!, "namespace", index) ?? "default");
   return [{ key: `k8s|${cluster}|${kind}|${namespace}|${name}`, label: `Kubernetes ${kind} ${namespace ? `${namespace}/` : ""}${name} on cluster ${cluster}`, scope: "its cluster", resource }];
 }
 
@@ -160,9 +174,10 @@ function duplicatesOf(app: IConstruct): Duplicates {
   if (cached && cached.size === nodes.length) return cached.found;
   const found: Duplicates = new Map();
   const firsts = new Map<string, TerraformResource>();
+  const index = addressIndex();
   for (const c of nodes) {
     if (!TerraformResource.isTerraformResource(c)) continue;
-    for (const claim of claimsOf(c)) {
+    for (const claim of claimsOf(c, index)) {
       const first = firsts.get(claim.key);
       if (!first) firsts.set(claim.key, c);
       // Kubernetes objects twice in one stack and provider are the workloads' own check (it names the prop).
