@@ -24,6 +24,7 @@ export class AcrPinnedVersionExample extends TerraformStack {
       issuer: cluster, serviceAccountName: "wi-demo-sa", identityName: "wi-demo-identity",
       federatedCredentialName: "wi-demo-federated-id", resourceGroupName: "WorkloadIdentityRG", location: "eastus",
     });
+    // DOCS_BLOCK_START:pinned-version
     const access = new KeyVaultSecretAccess(this, "secret", {
       workload: demo, vault,
       secrets: [{ name: "Secret", existing: true, version: "ded8e5e3b3e040e9bfa5c47d0e28848a" }],
@@ -32,5 +33,6 @@ export class AcrPinnedVersionExample extends TerraformStack {
       name: "wi-kv-test",
       containers: [{ name: "wi-kv-test", image: `${acr.loginServer}/wi-kv-test:latest`, env: access.pinnedEnvironment() }],
     });
+    // DOCS_BLOCK_END:pinned-version
   }
 }
