@@ -35,7 +35,7 @@ function runApp(name: string, source: string) {
 }
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(root, "dist", "index.js"))) execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+  if (!fs.existsSync(path.join(root, "dist", "lib", "index.js"))) execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-cdktn-"));
   const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: root, encoding: "utf8" }))[0];
   consumer = path.join(work, "consumer");

@@ -13,7 +13,7 @@ import * as ts from "typescript";
 
 const root = path.join(__dirname, "..");
 const PACKAGE = "aks-workload-identity-cdktf";
-const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-kubernetes", "@cdktf/provider-time", "@cdktf/provider-azuread", "yaml", "typescript"];
+const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-kubernetes", "@cdktf/provider-time", "@cdktf/provider-azuread", "yaml", "ajv", "typescript"];
 
 let consumer: string;
 let packedFiles: string[];
@@ -27,8 +27,8 @@ function newestMtime(dir: string): number {
 
 /** Builds dist/ when lib/ changed since (CI's `npm ci` has built it through `prepare`). */
 function ensureBuilt(): void {
-  const index = path.join(root, "dist", "index.js");
-  if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < newestMtime(path.join(root, "lib"))) {
+  const index = path.join(root, "dist", "lib", "index.js");
+  if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < Math.max(newestMtime(path.join(root, "lib")), newestMtime(path.join(root, "stacks")))) {
     execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
   }
 }
@@ -86,9 +86,9 @@ beforeAll(() => {
 describe("the packed package in another project", () => {
   test("ships the compiled library, its declarations, the provider schemas and the README, nothing else", () => {
     expect(packedFiles).toEqual(
-      expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/tools/review/cli.js", "dist/tools/validate/cli.js", "dist/tools/app-runner.js", "schemas/providers/azurerm-4.55.0.json.gz"]),
+      expect.arrayContaining(["package.json", "README.md", "dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/tools/review/cli.js", "dist/lib/tools/validate/cli.js", "dist/stacks/index.js", "schemas/environment.schema.json", "dist/lib/tools/app-runner.js", "schemas/providers/azurerm-4.55.0.json.gz"]),
     );
-    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz)$/.test(f));
+    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz|schemas\/environment\.schema\.json)$/.test(f));
     expect(unexpected).toEqual([]);
     expect(packedFiles.some((f) => /__tests__|bench\/|examples\/|\.test\./.test(f))).toBe(false);
   });
@@ -111,6 +111,29 @@ describe("the packed package in another project", () => {
     expect(pod.metadata.labels["azure.workload.identity/use"]).toBe("true");
     const grant: any = Object.values(json.resource.azurerm_role_assignment)[0];
     expect(grant.role_definition_name).toBe("Key Vault Secrets User");
+  });
+
+  test("builds environments from the consumer's own files through aks-workload-identity-cdktf/app (the README's main.ts)", () => {
+    const m = /<!-- consumer-environments-main\.ts -->\n```ts\n([\s\S]*?)```/.exec(fs.readFileSync(path.join(root, "README.md"), "utf8"));
+    expect(m).not.toBeNull();
+    fs.cpSync(path.join(root, "examples", "environments"), path.join(consumer, "environments"), { recursive: true });
+    const out = path.join(consumer, "cdktf.envs.out");
+    const result = run(writeApp("environments.js", m![1]), [], { CDKTF_OUTDIR: out });
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    const stacks = Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks).sort();
+    expect(stacks).toEqual(["dev-payments", "dev-platform", "dev-search", "prod-payments", "prod-platform", "prod-search"]);
+  });
+
+  test("refuses a bad environment file in the consumer's repository at its file and line", () => {
+    const m = /<!-- consumer-environments-main\.ts -->\n```ts\n([\s\S]*?)```/.exec(fs.readFileSync(path.join(root, "README.md"), "utf8"));
+    const dir = path.join(consumer, "bad-environments");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "dev.yaml"), fs.readFileSync(path.join(root, "examples", "environments", "dev.yaml"), "utf8").replace(/^location: .*$/m, "location: nowhere"));
+    const result = run(writeApp("environments-bad.js", m![1]), [], { ENVIRONMENTS_DIR: dir, CDKTF_OUTDIR: path.join(consumer, "cdktf.bad.out") });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/dev\.yaml:\d+: location/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
   test("loads one copy of cdktf and no provider package root", () => {
