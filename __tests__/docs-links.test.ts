@@ -50,3 +50,9 @@ test.each(files)("%s: every relative link and anchor resolves", (file) => {
   }
   expect(broken).toEqual([]);
 });
+
+test("every docs page is linked from the README", () => {
+  const linked = new Set(links("README.md").map((h) => path.normalize(h.split("#")[0])));
+  const pages = fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+  expect(pages.filter((p) => !linked.has(p))).toEqual([]);
+});
