@@ -84,13 +84,13 @@ beforeAll(() => {
 }, 120_000);
 
 describe("the packed package in another project", () => {
-  test("ships the compiled library, its declarations, the provider schemas and the README, nothing else", () => {
+  test("ships the compiled library and app, their declarations, the schemas, the starter's templates and the docs, nothing else", () => {
     expect(packedFiles).toEqual(
       expect.arrayContaining(["package.json", "README.md", "dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/tools/review/cli.js", "dist/lib/tools/validate/cli.js", "dist/stacks/index.js", "schemas/environment.schema.json", "dist/lib/tools/app-runner.js", "schemas/providers/azurerm-4.55.0.json.gz"]),
     );
-    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz|schemas\/environment\.schema\.json)$/.test(f));
+    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*\.(js|d\.ts)|schemas\/providers\/[a-z]+-[0-9.]+\.json\.gz|schemas\/environment\.schema\.json|examples\/environments\/dev\.yaml|examples\/github-actions\/[a-z-]+\.yml)$/.test(f));
     expect(unexpected).toEqual([]);
-    expect(packedFiles.some((f) => /__tests__|bench\/|examples\/|\.test\./.test(f))).toBe(false);
+    expect(packedFiles.some((f) => /__tests__|bench\/|examples\/.*\.ts$|\.test\./.test(f))).toBe(false);
   });
 
   test("synthesizes the README's main.ts through the documented app command (node node_modules/.bin/azwi-app main.ts), with the whole trust chain", () => {
@@ -134,6 +134,31 @@ describe("the packed package in another project", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/dev\.yaml:\d+: location/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test("npx azwi-init writes a starter project whose documented app command synthesizes its environment file", () => {
+    const starter = path.join(path.dirname(consumer), "starter");
+    fs.mkdirSync(starter);
+    const init = spawnSync(path.join(consumer, "node_modules", ".bin", "azwi-init"), [starter], { encoding: "utf8" });
+    expect(init.stderr).toBe("");
+    expect(init.status).toBe(0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(starter, "package.json"), "utf8"));
+    expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(["aks-workload-identity-cdktf", "cdktf", "constructs", "@cdktf/provider-azurerm"]));
+    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(["cdktf-cli", "typescript"]));
+    const cdktfJson = JSON.parse(fs.readFileSync(path.join(starter, "cdktf.json"), "utf8"));
+    expect(cdktfJson.app).toBe("node node_modules/.bin/azwi-app main.ts");
+    expect(fs.existsSync(path.join(starter, ".github", "workflows", "environments.yml"))).toBe(true);
+    // What `npm install` would give it: the consumer's installed packages.
+    fs.symlinkSync(path.join(consumer, "node_modules"), path.join(starter, "node_modules"));
+    const out = path.join(starter, "cdktf.out");
+    const [command, ...args] = cdktfJson.app.split(" ");
+    const synth = spawnSync(command === "node" ? process.execPath : command, args, { cwd: starter, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: out } });
+    expect(synth.stderr).not.toMatch(/Error/);
+    expect(synth.status).toBe(0);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks).sort()).toEqual(["dev-payments", "dev-platform", "dev-search"]);
+    const again = spawnSync(path.join(consumer, "node_modules", ".bin", "azwi-init"), [starter], { encoding: "utf8" });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/already holds package\.json, .*nothing was written/);
   });
 
   test("loads one copy of cdktf and no provider package root", () => {
@@ -193,7 +218,7 @@ describe("the packed package in another project", () => {
   });
 
   test("npx azwi-review --help, npx azwi-manifests --help, npx azwi-validate --help and npx azwi-app --help print their usage", () => {
-    for (const bin of ["azwi-review", "azwi-manifests", "azwi-validate", "azwi-app"]) {
+    for (const bin of ["azwi-review", "azwi-manifests", "azwi-validate", "azwi-app", "azwi-init"]) {
       const result = spawnSync(path.join(consumer, "node_modules", ".bin", bin), ["--help"], { encoding: "utf8" });
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^usage: ${bin} `));
