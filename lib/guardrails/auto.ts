@@ -38,6 +38,7 @@ export function guardStack(scope: IConstruct): void {
   const stack = TerraformStack.of(scope);
   if (guarded.has(stack)) return;
   const root = scope.node.root;
+  // instanceof on purpose: it is false exactly when the app's cdktf is another copy than this library's.
   if (!(stack instanceof TerraformStack) || (App.isApp(root) && !(root instanceof App))) {
     throw new DuplicateCopyError(
       `${scope.node.path}: the app was built with another copy of cdktf than aks-workload-identity-cdktf uses (${CDKTF_COPY}). ` +

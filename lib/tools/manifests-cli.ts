@@ -287,6 +287,4 @@ function isObject(v: unknown): v is Record<string, any> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-if (require.main === module || process.env.AZWI_MANIFESTS_CLI === "1") {
-  process.exitCode = main(process.argv.slice(process.env.AZWI_MANIFESTS_CLI === "1" ? 3 : 2));
-}
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

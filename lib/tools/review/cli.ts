@@ -78,6 +78,4 @@ export function main(argv: string[]): number {
   }
 }
 
-if (require.main === module || process.env.AZWI_REVIEW_CLI === "1") {
-  process.exitCode = main(process.argv.slice(process.env.AZWI_REVIEW_CLI === "1" ? 3 : 2));
-}
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

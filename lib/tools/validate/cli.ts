@@ -64,6 +64,4 @@ export function main(argv: string[]): number {
   return errors.length > 0 ? 1 : 0;
 }
 
-if (require.main === module || process.env.AZWI_VALIDATE_CLI === "1") {
-  process.exitCode = main(process.argv.slice(process.env.AZWI_VALIDATE_CLI === "1" ? 3 : 2));
-}
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
