@@ -134,6 +134,17 @@ describe("the YAML reads the same to YAML 1.1 and 1.2 readers", () => {
     }
   });
 
+  test("rendering a placeholder (flow-mapping syntax when plain) prints no YAML warning to the user's synth", () => {
+    const warn = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    try {
+      const text = renderYaml([{ metadata: { annotations: { "azure.workload.identity/client-id": "{{tf-output:gitops_apps_api_client_id}}" } } }]);
+      expect(text).toContain('"{{tf-output:gitops_apps_api_client_id}}"');
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   test("any string, as a key or a value, reads back as itself under both versions", () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }))), (data) => {

@@ -10,6 +10,8 @@ import { App, TerraformStack, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { AksWithOidc, FederatedWorkload, KeyVaultSecretAccess, ManagedIdentity, WorkloadKeyVault } from "../lib";
 import { newStack, synth } from "./support/helpers";
 
@@ -91,5 +93,91 @@ describe("Kubernetes objects per cluster, across stacks", () => {
     }
     const teamB = app.node.findChild("team-b") as TerraformStack;
     expect(() => synth(teamB)).toThrow(/Kubernetes ServiceAccount shared\/api on cluster rg\/aks is already created by team-a\/w\/service-account/);
+  });
+
+  test("a plain kubernetes_service_account_v1 beside a workload's service account in one stack and provider is refused", () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    const provider = aks.kubernetesProvider(s, "kubernetes");
+    new FederatedWorkload(s, "w", { issuer: aks, namespace: "shared", serviceAccountName: "api", identityName: "id-api", resourceGroupName: "rg", location: "eastus" });
+    new ServiceAccountV1(s, "mine", { provider, metadata: { name: "api", namespace: "shared" } });
+    expect(() => app.synth()).toThrow(/\[s\/mine\] Kubernetes ServiceAccount shared\/api on cluster rg\/aks is already created by s\/w\/service-account/);
+  });
+
+  test("a kubernetes_manifest counts by the kind and metadata of its manifest", () => {
+    const { app } = teams(["terraform"]);
+    const other = new TerraformStack(app, "other");
+    new AzurermProvider(other, "azurerm", { features: [{}] });
+    const provider = aksOf(app).kubernetesProvider(other, "kubernetes");
+    new Manifest(other, "sa", { provider, manifest: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "api", namespace: "shared" } } });
+    expect(() => app.synth()).toThrow(/\[team-0\/w\/service-account\] Kubernetes ServiceAccount shared\/api on cluster rg\/aks is also created by other\/sa \(a stack with no construct of this library\)/);
+  });
+});
+
+/** A platform stack with one cluster, and one team stack per entry, each with a workload of service account shared/api in that mode. */
+function teams(modes: ("terraform" | "manifests")[], directories: (string | undefined)[] = []) {
+  const app = Testing.app();
+  const platform = new TerraformStack(app, "platform");
+  new AzurermProvider(platform, "azurerm", { features: [{}] });
+  const aks = new AksWithOidc(platform, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+  modes.forEach((mode, i) => {
+    const s = new TerraformStack(app, `team-${i}`);
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    if (mode === "terraform") aks.kubernetesProvider(s, "kubernetes");
+    new FederatedWorkload(s, "w", {
+      issuer: aks,
+      namespace: "shared",
+      serviceAccountName: "api",
+      identityName: `id-team-${i}`,
+      resourceGroupName: "rg",
+      location: "eastus",
+      kubernetesObjects: mode,
+      manifestsDirectory: directories[i],
+    });
+  });
+  return { app };
+}
+
+function aksOf(app: App): AksWithOidc {
+  return app.node.findChild("platform").node.findChild("aks") as AksWithOidc;
+}
+
+describe("GitOps manifests claim their objects on the cluster their workloads trust", () => {
+  test("a service account in one stack's GitOps manifests and created by Terraform in another stack is refused", () => {
+    const { app } = teams(["manifests", "terraform"]);
+    expect(() => app.synth()).toThrow(
+      /\[team-1\/w\/service-account\] Kubernetes ServiceAccount shared\/api on cluster rg\/aks is already created by the GitOps manifests team-0\/manifests\/10-serviceaccount\/shared\/api\.yaml\.tmpl; .*whichever applies it second fails \(AlreadyExists\) or overwrites the other's/,
+    );
+  });
+
+  test("one service account in the GitOps manifests of two stacks for one cluster is refused, naming both files", () => {
+    const { app } = teams(["manifests", "manifests"]);
+    expect(() => app.synth()).toThrow(
+      /\[team-1\/gitops-manifests\] Kubernetes ServiceAccount shared\/api on cluster rg\/aks is already created by the GitOps manifests team-0\/manifests\/10-serviceaccount\/shared\/api\.yaml\.tmpl; .*\(this one: the GitOps manifests team-1\/manifests\/10-serviceaccount\/shared\/api\.yaml\.tmpl\)/,
+    );
+  });
+
+  test("the same names in the GitOps manifests of two different clusters are no collision", () => {
+    const app = Testing.app();
+    for (const name of ["aks-a", "aks-b"]) {
+      const s = new TerraformStack(app, name);
+      new AzurermProvider(s, "azurerm", { features: [{}] });
+      const aks = new AksWithOidc(s, "aks", { name, resourceGroupName: "rg", location: "eastus" });
+      new FederatedWorkload(s, "w", { issuer: aks, namespace: "shared", serviceAccountName: "api", identityName: `id-${name}`, resourceGroupName: "rg", location: "eastus", kubernetesObjects: "manifests" });
+    }
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test("one GitOps directory holding workloads federated with two clusters is refused", () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    for (const name of ["aks-a", "aks-b"]) {
+      const aks = new AksWithOidc(s, name, { name, resourceGroupName: "rg", location: "eastus" });
+      new FederatedWorkload(s, `w-${name}`, { issuer: aks, namespace: "x", serviceAccountName: name, identityName: `id-${name}`, resourceGroupName: "rg", location: "eastus", kubernetesObjects: "manifests" });
+    }
+    expect(() => app.synth()).toThrow(/\[s\/gitops-manifests\] manifestsDirectory "manifests" holds workloads federated with clusters rg\/aks-a and rg\/aks-b; .*give each cluster's workloads their own manifestsDirectory/);
   });
 });

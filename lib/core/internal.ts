@@ -197,10 +197,29 @@ export class TriggerRecord extends TerraformResource {
 }
 
 /** The Kubernetes objects one GitOps manifests directory writes, by file. */
-export interface ManifestCollection {
+export interface ManifestCollection extends IConstruct {
   readonly directory: string;
   readonly files: ReadonlyMap<string, readonly any[]>;
 }
+
+/**
+ * The clusters whose issuer the workloads writing into a GitOps collection trust: the directory is
+ * meant for that cluster (its service accounts' tokens must come from that issuer).
+ */
+export const manifestClusters = new WeakMap<ManifestCollection, Set<object>>();
+
+/** Records that a workload trusting `cluster`'s issuer writes into `collection`. */
+export function recordManifestCluster(collection: ManifestCollection, cluster: object): void {
+  let clusters = manifestClusters.get(collection);
+  if (!clusters) manifestClusters.set(collection, (clusters = new Set()));
+  clusters.add(cluster);
+}
+
+/**
+ * Constructs (workloads) that check their own Kubernetes objects per stack and target, naming the
+ * prop: the app-wide registry leaves a duplicate between two of them in one stack and target to them.
+ */
+export const selfCheckedKubernetesOwners = new WeakSet<IConstruct>();
 
 /**
  * The GitOps manifests collections of each stack, registered by the Kubernetes side so that the

@@ -8,9 +8,18 @@
  * Values known only at apply are compared by the expression they resolve to (two references to one
  * attribute are one value); values that differ only in a reference's spelling are not caught.
  */
-import { DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
+import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
-import { clusterKeys, defaultKubernetesProvider, providerClusters, reportOnce } from "../core/internal";
+import {
+  clusterKeys,
+  defaultKubernetesProvider,
+  ManifestCollection,
+  manifestClusters,
+  manifestCollectionsOf,
+  providerClusters,
+  reportOnce,
+  selfCheckedKubernetesOwners,
+} from "../core/internal";
 
 /** How one resource type is named in the real world. */
 interface NameRule {
@@ -63,15 +72,24 @@ const KUBERNETES_KINDS: Record<string, string> = {
   kubernetes_role_binding_v1: "RoleBinding",
   kubernetes_cluster_role_v1: "ClusterRole",
   kubernetes_cluster_role_binding_v1: "ClusterRoleBinding",
+  // The object's own kind, read from its manifest.
+  kubernetes_manifest: "manifest",
 };
 
 interface Claim {
   readonly key: string;
   readonly label: string;
   readonly scope: string;
-  readonly resource: TerraformResource;
+  /** Where the claim is reported and how messages name it. */
+  readonly at: IConstruct;
+  readonly where: string;
+  /**
+   * Kubernetes objects: the stack and the target that applies them (a provider, or a GitOps
+   * directory), and whether a workload's own check already covers a duplicate within that target.
+   */
+  readonly target?: string;
+  readonly selfChecked?: boolean;
 }
-
 /**
  * Types whose id is fixed by a global name: a reference to the id of one (resource or data source)
  * is compared by that name, so a secret created in one vault through two stacks' references (one
@@ -153,40 +171,107 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
     if (values[values.length - 1] === undefined && rule.parts.length > 1 && rule.parts[rule.parts.length - 1] !== "application_id" && rule.parts[rule.parts.length - 1] !== "role_definition_id") return [];
     const shown = rule.parts.map((p, i) => (values[i] === undefined ? undefined : `${p} ${JSON.stringify(values[i])}`)).filter(Boolean).join(", ");
     const key = `${resource.terraformResourceType}|${values.map((v) => v ?? "").join("|")}`;
-    return [{ key: rule.caseInsensitive ? key.toLowerCase() : key, label: `${rule.what} (${shown})`, scope: rule.scope, resource }];
+    return [{ key: rule.caseInsensitive ? key.toLowerCase() : key, label: `${rule.what} (${shown})`, scope: rule.scope, at: resource, where: resource.node.path }];
   }
   const cluster = clusterOf(resource);
   if (!cluster) return [];
-  const meta = (Array.isArray(attrs.metadata) ? attrs.metadata[0] : attrs.metadata) as Record<string, unknown> | undefined;
+  // kubernetes_manifest: the object's own kind and metadata.
+  const object = kind === "manifest" ? (attrs.manifest as Record<string, unknown> | undefined) : attrs;
+  const objectKind = kind === "manifest" ? object?.kind : kind;
+  if (typeof objectKind !== "string") return [];
+  const meta = (Array.isArray(object?.metadata) ? (object!.metadata as unknown[])[0] : object?.metadata) as Record<string, unknown> | undefined;
   const name = meta && valueOf(resource, meta, "name", index);
   if (!name) return [];
-  const namespace = kind === "Namespace" || kind.startsWith("Cluster") ? "" : (valueOf(resource, meta!, "namespace", index) ?? "default");
-  return [{ key: `k8s|${cluster}|${kind}|${namespace}|${name}`, label: `Kubernetes ${kind} ${namespace ? `${namespace}/` : ""}${name} on cluster ${cluster}`, scope: "its cluster", resource }];
+  const namespace = clusterScoped(objectKind) ? "" : (valueOf(resource, meta!, "namespace", index) ?? "default");
+  const provider = resource.provider ?? defaultKubernetesProvider(resource);
+  return [
+    {
+      ...kubernetesClaim(cluster, objectKind, namespace, name),
+      at: resource,
+      where: resource.node.path,
+      target: `${TerraformStack.of(resource).node.path}|provider ${provider?.node.path ?? "default"}`,
+      selfChecked: resource.node.scope !== undefined && selfCheckedKubernetesOwners.has(resource.node.scope),
+    },
+  ];
 }
 
-type Duplicates = Map<TerraformResource, Claim & { first: TerraformResource }>;
-const claimsByApp = new WeakMap<IConstruct, { readonly size: number; readonly found: Duplicates }>();
+/** Kinds without a namespace, among those the library and its users create. */
+function clusterScoped(kind: string): boolean {
+  return kind === "Namespace" || kind.startsWith("Cluster") || kind === "CustomResourceDefinition" || kind === "StorageClass" || kind === "PersistentVolume";
+}
 
-/** Every second claim in the app, by the resource that made it (computed again only when the app has grown). */
-function duplicatesOf(app: IConstruct): Duplicates {
-  const nodes = app.node.findAll();
-  const cached = claimsByApp.get(app);
-  if (cached && cached.size === nodes.length) return cached.found;
-  const found: Duplicates = new Map();
-  const firsts = new Map<string, TerraformResource>();
-  const index = addressIndex();
-  for (const c of nodes) {
-    if (!TerraformResource.isTerraformResource(c)) continue;
-    for (const claim of claimsOf(c, index)) {
-      const first = firsts.get(claim.key);
-      if (!first) firsts.set(claim.key, c);
-      // Kubernetes objects twice in one stack and provider are the workloads' own check (it names the prop).
-      else if (!(claim.key.startsWith("k8s|") && TerraformStack.of(first) === TerraformStack.of(c))) found.set(c, { ...claim, first });
+function kubernetesClaim(cluster: string, kind: string, namespace: string, name: string): Pick<Claim, "key" | "label" | "scope"> {
+  return { key: `k8s|${cluster}|${kind}|${namespace}|${name}`, label: `Kubernetes ${kind} ${namespace ? `${namespace}/` : ""}${name} on cluster ${cluster}`, scope: "its cluster" };
+}
+
+/**
+ * The objects of a GitOps collection, claimed on the cluster its workloads trust. A directory whose
+ * workloads trust clusters with different real names is itself a problem (it is applied to one cluster).
+ */
+function manifestClaimsOf(collection: ManifestCollection): { claims: Claim[]; mixed?: string[] } {
+  const keys = [...new Set([...(manifestClusters.get(collection) ?? [])].map((c) => clusterKeys.get(c)).filter((k): k is string => k !== undefined))];
+  if (keys.length > 1) return { claims: [], mixed: keys.sort() };
+  if (keys.length === 0) return { claims: [] };
+  const stack = TerraformStack.of(collection);
+  const claims: Claim[] = [];
+  for (const [file, objects] of collection.files) {
+    for (const object of objects) {
+      const kind = object?.kind;
+      const name = object?.metadata?.name;
+      if (typeof kind !== "string" || typeof name !== "string") continue;
+      const namespace = clusterScoped(kind) ? "" : typeof object.metadata.namespace === "string" ? object.metadata.namespace : "default";
+      claims.push({
+        ...kubernetesClaim(keys[0], kind, namespace, name),
+        at: collection,
+        where: `the GitOps manifests ${stack.node.path}/${collection.directory}/${file}`,
+        target: `${stack.node.path}|manifests ${collection.directory}`,
+        selfChecked: true,
+      });
     }
   }
-  claimsByApp.set(app, { size: nodes.length, found });
-  return found;
+  return { claims };
 }
+
+type Duplicates = Map<IConstruct, (Claim & { first: Claim })[]>;
+const claimsByApp = new WeakMap<IConstruct, { readonly size: number; readonly found: Duplicates }>();
+
+function add(found: Duplicates, at: IConstruct, message: Claim & { first: Claim }): void {
+  const list = found.get(at) ?? [];
+  list.push(message);
+  found.set(at, list);
+}
+
+/** Every second claim in the app, by the construct that made it (computed again only when the app has grown). */
+function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstruct, string[]> } {
+  const nodes = app.node.findAll();
+  const cached = claimsByApp.get(app);
+  if (cached && cached.size === nodes.length) return { found: cached.found, mixed: mixedByApp.get(app)! };
+  const found: Duplicates = new Map();
+  const mixed = new Map<IConstruct, string[]>();
+  const firsts = new Map<string, Claim>();
+  const index = addressIndex();
+  const claims: Claim[] = [];
+  for (const c of nodes) {
+    if (TerraformResource.isTerraformResource(c)) claims.push(...claimsOf(c, index));
+    else if (TerraformStack.isStack(c)) {
+      for (const collection of manifestCollectionsOf(c)) {
+        const result = manifestClaimsOf(collection);
+        claims.push(...result.claims);
+        if (result.mixed) mixed.set(collection, result.mixed);
+      }
+    }
+  }
+  for (const claim of claims) {
+    const first = firsts.get(claim.key);
+    if (!first) firsts.set(claim.key, claim);
+    // Two workloads' objects in one stack and target are the workloads' own check (it names the prop).
+    else if (!(claim.target !== undefined && claim.target === first.target && claim.selfChecked && first.selfChecked)) add(found, claim.at, { ...claim, first });
+  }
+  claimsByApp.set(app, { size: nodes.length, found });
+  mixedByApp.set(app, mixed);
+  return { found, mixed };
+}
+const mixedByApp = new WeakMap<IConstruct, Map<IConstruct, string[]>>();
 
 /**
  * The registry pass, added to every stack the library's constructs are in: reports, on each
@@ -195,12 +280,39 @@ function duplicatesOf(app: IConstruct): Duplicates {
 export class RealNameRegistry implements IAspect {
   public visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;
-    for (const [resource, claim] of duplicatesOf(node.node.root)) {
-      if (TerraformStack.of(resource) !== node) continue;
-      const first = (claim.first as TerraformElement).node.path;
+    const { found, mixed } = duplicatesOf(node.node.root);
+    for (const [at, claims] of found) {
+      // The pass runs on the stacks the library is used in: a second claim made in any other stack
+      // is reported on the first one's construct instead.
+      const here = TerraformStack.of(at);
+      const covered = Aspects.of(here).all.some((a) => a instanceof RealNameRegistry);
+      for (const claim of claims) {
+        if (!covered) {
+          if (TerraformStack.of(claim.first.at) !== node) continue;
+          reportOnce(
+            claim.first.at,
+            `${claim.label} is also created by ${claim.where} (a stack with no construct of this library); names are unique in ${claim.scope}, so one of the two creates would fail – create it once and share that object`,
+          );
+          continue;
+        }
+        if (here !== node) continue;
+        const gitOps = claim.at !== claim.first.at && [claim, claim.first].some((c) => c.where !== c.at.node.path);
+        const consequence = gitOps
+          ? "a cluster holds one object of that name, so whichever applies it second fails (AlreadyExists) or overwrites the other's, and the two keep undoing each other"
+          : "so the second create would fail (the resource already exists)";
+        reportOnce(
+          at,
+          `${claim.label} is already created by ${claim.first.where}; names are unique in ${claim.scope}, ${consequence} – create it once and share that object` +
+            (claim.where === at.node.path ? "" : ` (this one: ${claim.where})`),
+        );
+      }
+    }
+    for (const [collection, clusters] of mixed) {
+      if (TerraformStack.of(collection) !== node) continue;
       reportOnce(
-        resource,
-        `${claim.label} is already created by ${first}; names are unique in ${claim.scope}, so the second create would fail (the resource already exists) – create it once and share that object`,
+        collection,
+        `manifestsDirectory ${JSON.stringify((collection as ManifestCollection).directory)} holds workloads federated with clusters ${clusters.join(" and ")}; ` +
+          "a GitOps tool applies one directory to one cluster, so the pods on the other cluster would get tokens from an issuer their credentials do not trust – give each cluster's workloads their own manifestsDirectory",
       );
     }
   }

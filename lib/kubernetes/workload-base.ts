@@ -30,6 +30,8 @@ import {
   principalWorkload,
   propagationWait,
   providerClusters,
+  recordManifestCluster,
+  selfCheckedKubernetesOwners,
   registriesOf,
   reportAttributeProblems,
   sameStack,
@@ -180,6 +182,7 @@ export abstract class WorkloadBase extends Construct {
   protected constructor(scope: Construct, id: string, props: WorkloadKubernetesProps) {
     super(scope, id);
     guardStack(this);
+    selfCheckedKubernetesOwners.add(this);
     this.namespaceName = props.namespace ?? "default";
     this.serviceAccountName = props.serviceAccountName;
     this.subject = `system:serviceaccount:${this.namespaceName}:${this.serviceAccountName}`;
@@ -237,7 +240,11 @@ export abstract class WorkloadBase extends Construct {
     // that label (its MutatingWebhookConfiguration's objectSelector), never service accounts.
     const labels = props.serviceAccountLabels;
 
-    if (this.kubernetesObjects === "manifests") this.manifests = GitOpsManifests.of(this, props.manifestsDirectory);
+    if (this.kubernetesObjects === "manifests") {
+      this.manifests = GitOpsManifests.of(this, props.manifestsDirectory);
+      // The directory is for the cluster whose issuer the credential trusts.
+      if (cluster) recordManifestCluster(this.manifests, cluster);
+    }
     this.objects = clusterObjectsOf(this).for(this.manifests ? `manifests:${this.manifests.directory}` : this.provider ?? "default");
     if (props.createNamespace) this.objects.claim("Namespace", "", this.namespaceName, this.node.path, "createNamespace", this);
     this.objects.claim("ServiceAccount", this.namespaceName, this.serviceAccountName, this.node.path, "serviceAccountName", this);

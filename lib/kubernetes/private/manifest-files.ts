@@ -68,7 +68,7 @@ function plainValueIsString(s: string): boolean {
   const YAML = require("yaml") as typeof import("yaml");
   return VERSIONS.every((version) => {
     try {
-      return YAML.parse(s, { version }) === s;
+      return YAML.parse(s, { version, logLevel: "error" }) === s;
     } catch {
       return false;
     }
@@ -80,7 +80,7 @@ function plainKeyIsString(s: string): boolean {
   const YAML = require("yaml") as typeof import("yaml");
   return VERSIONS.every((version) => {
     try {
-      const m = YAML.parse(`${s}: 0`, { version });
+      const m = YAML.parse(`${s}: 0`, { version, logLevel: "error" });
       return m !== null && typeof m === "object" && !Array.isArray(m) && Object.keys(m).length === 1 && Object.prototype.hasOwnProperty.call(m, s) && m[s] === 0;
     } catch {
       return false;
