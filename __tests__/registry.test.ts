@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
@@ -179,5 +180,32 @@ describe("GitOps manifests claim their objects on the cluster their workloads tr
       new FederatedWorkload(s, `w-${name}`, { issuer: aks, namespace: "x", serviceAccountName: name, identityName: `id-${name}`, resourceGroupName: "rg", location: "eastus", kubernetesObjects: "manifests" });
     }
     expect(() => app.synth()).toThrow(/\[s\/gitops-manifests\] manifestsDirectory "manifests" holds workloads federated with clusters rg\/aks-a and rg\/aks-b; .*give each cluster's workloads their own manifestsDirectory/);
+  });
+});
+
+describe("federated credentials are unique by name and by issuer + subject in their identity", () => {
+  /** Stack "a": a cluster, a shared identity and a workload apps/api; stack "b": a hand-written credential on that identity. */
+  function handWritten(subject: string) {
+    const app = Testing.app();
+    const a = new TerraformStack(app, "a");
+    new AzurermProvider(a, "azurerm", { features: [{}] });
+    const identity = new ManagedIdentity(a, "id", { name: "id-shared", resourceGroupName: "rg", location: "eastus" });
+    const aks = new AksWithOidc(a, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    aks.kubernetesProvider(a, "kubernetes");
+    new FederatedWorkload(a, "w", { issuer: aks, namespace: "apps", serviceAccountName: "api", identity });
+    const b = new TerraformStack(app, "b");
+    new AzurermProvider(b, "azurerm", { features: [{}] });
+    new FederatedIdentityCredential(b, "fic", { name: "by-hand", resourceGroupName: "rg", parentId: identity.resource!.id, audience: ["api://AzureADTokenExchange"], issuer: aks.oidcIssuerUrl, subject });
+    return app;
+  }
+
+  test("a credential written by hand in another stack, on the same identity, issuer and subject, is refused (references compared by the address they name)", () => {
+    expect(() => handWritten("system:serviceaccount:apps:api").synth()).toThrow(
+      /\[a\/w\/federated-credential\] federated credential \(parent_id .*, issuer .*oidc_issuer_url.*, subject "system:serviceaccount:apps:api"\) is also created by b\/fic/,
+    );
+  });
+
+  test("another subject on the same identity and issuer is no collision", () => {
+    expect(() => handWritten("system:serviceaccount:apps:worker").synth()).not.toThrow();
   });
 });

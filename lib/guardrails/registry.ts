@@ -5,8 +5,9 @@
  * (the second create would fail with "already exists", or – for Kubernetes objects created by two
  * stacks – the two states would fight over one object).
  *
- * Values known only at apply are compared by the expression they resolve to (two references to one
- * attribute are one value); values that differ only in a reference's spelling are not caught.
+ * Values known only at apply are compared by what they name: one reference by the stack and address
+ * it points into (so a reference from another stack equals the direct one), anything else by the
+ * expression it resolves to. A literal and a reference to the same value are not caught.
  */
 import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
@@ -39,7 +40,7 @@ interface NameRule {
  * id from these attributes and refuses a create whose id exists ("already exists - to be managed via
  * Terraform this resource needs to be imported").
  */
-const NAME_RULES: Record<string, NameRule> = {
+const NAME_RULES: Record<string, NameRule | readonly NameRule[]> = {
   azurerm_resource_group: { what: "resource group", parts: ["name"], caseInsensitive: true, scope: "its subscription" },
   azurerm_key_vault: { what: "Key Vault", parts: ["name"], caseInsensitive: true, scope: "all of Azure (vault names are global DNS names)" },
   azurerm_container_registry: { what: "container registry", parts: ["name"], caseInsensitive: true, scope: "all of Azure (registry names are global DNS names)" },
@@ -53,7 +54,16 @@ const NAME_RULES: Record<string, NameRule> = {
     caseInsensitive: true,
     scope: "its scope (Azure answers RoleAssignmentExists)",
   },
-  azuread_application_federated_identity_credential: { what: "application federated credential", parts: ["application_id", "display_name"], caseInsensitive: true, scope: "its application" },
+  // A credential is unique by name and by issuer + subject in its identity or application: Entra
+  // refuses the second ("FederatedIdentityCredential with the same issuer and subject already exists").
+  azurerm_federated_identity_credential: [
+    { what: "federated credential", parts: ["parent_id", "name"], caseInsensitive: true, scope: "its identity" },
+    { what: "federated credential", parts: ["parent_id", "issuer", "subject"], caseInsensitive: false, scope: "its identity (one credential per issuer and subject)" },
+  ],
+  azuread_application_federated_identity_credential: [
+    { what: "application federated credential", parts: ["application_id", "display_name"], caseInsensitive: true, scope: "its application" },
+    { what: "application federated credential", parts: ["application_id", "issuer", "subject"], caseInsensitive: false, scope: "its application (one credential per issuer and subject)" },
+  ],
 };
 
 /** Kubernetes kinds by resource type, for objects claimed per cluster across stacks. */
@@ -136,6 +146,11 @@ function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, at
   if (!Token.isUnresolved(value)) return value;
   const global = globalNameOfReference(value, index);
   if (global !== undefined) return global;
+  // One reference is compared by the address it names in the stack it points into: from another
+  // stack it resolves to a remote-state output, which would never equal the direct reference.
+  const single = Tokenization.reverseString(value);
+  const ref = single.length === 1 ? (single.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined) : undefined;
+  if (typeof ref?.identifier === "string" && ref.originStack) return `${ref.originStack.node.path}:\${${ref.identifier}}`;
   // Two references to one attribute are different token strings: compare what they resolve to,
   // qualified by the stack the reference points into (addresses repeat across stacks).
   const stack = TerraformStack.of(resource);
@@ -167,11 +182,14 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const attrs = synthesizedArguments(resource);
   if (!attrs) return [];
   if (rule) {
-    const values = rule.parts.map((p) => valueOf(resource, attrs, p, index));
-    if (values[values.length - 1] === undefined && rule.parts.length > 1 && rule.parts[rule.parts.length - 1] !== "application_id" && rule.parts[rule.parts.length - 1] !== "role_definition_id") return [];
-    const shown = rule.parts.map((p, i) => (values[i] === undefined ? undefined : `${p} ${JSON.stringify(values[i])}`)).filter(Boolean).join(", ");
-    const key = `${resource.terraformResourceType}|${values.map((v) => v ?? "").join("|")}`;
-    return [{ key: rule.caseInsensitive ? key.toLowerCase() : key, label: `${rule.what} (${shown})`, scope: rule.scope, at: resource, where: resource.node.path }];
+    const rules: readonly NameRule[] = Array.isArray(rule) ? rule : [rule as NameRule];
+    return rules.flatMap((r, i): Claim[] => {
+      const values = r.parts.map((p) => valueOf(resource, attrs, p, index));
+      if (values[values.length - 1] === undefined && r.parts.length > 1 && r.parts[r.parts.length - 1] !== "application_id" && r.parts[r.parts.length - 1] !== "role_definition_id") return [];
+      const shown = r.parts.map((p, j) => (values[j] === undefined ? undefined : `${p} ${JSON.stringify(values[j])}`)).filter(Boolean).join(", ");
+      const key = `${resource.terraformResourceType}#${i}|${values.map((v) => v ?? "").join("|")}`;
+      return [{ key: r.caseInsensitive ? key.toLowerCase() : key, label: `${r.what} (${shown})`, scope: r.scope, at: resource, where: resource.node.path }];
+    });
   }
   const cluster = clusterOf(resource);
   if (!cluster) return [];
