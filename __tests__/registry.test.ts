@@ -209,3 +209,39 @@ describe("federated credentials are unique by name and by issuer + subject in th
     expect(() => handWritten("system:serviceaccount:apps:worker").synth()).not.toThrow();
   });
 });
+
+describe("the limit of 20 federated credentials per identity counts every credential on it, in any stack", () => {
+  /** `viaWorkloads` workloads on one shared identity in stack "a", and `byHand` credentials written on it in stack "b". */
+  function shared(viaWorkloads: number, byHand: number) {
+    const app = Testing.app();
+    const a = new TerraformStack(app, "a");
+    new AzurermProvider(a, "azurerm", { features: [{}] });
+    const identity = new ManagedIdentity(a, "id", { name: "id-shared", resourceGroupName: "rg", location: "eastus" });
+    for (let i = 0; i < viaWorkloads; i++) {
+      new FederatedWorkload(a, `w${i}`, { issuer: "https://issuer.example.com/", namespace: "apps", serviceAccountName: `sa-${i}`, identity, kubernetesObjects: "manifests" });
+    }
+    const b = new TerraformStack(app, "b");
+    new AzurermProvider(b, "azurerm", { features: [{}] });
+    for (let i = 0; i < byHand; i++) {
+      new FederatedIdentityCredential(b, `fic-${i}`, {
+        name: `by-hand-${i}`,
+        resourceGroupName: "rg",
+        parentId: identity.resource!.id,
+        audience: ["api://AzureADTokenExchange"],
+        issuer: "https://other-issuer.example.com/",
+        subject: `system:serviceaccount:jobs:job-${i}`,
+      });
+    }
+    return app;
+  }
+
+  test("15 credentials through workloads and 6 written by hand in another stack are refused", () => {
+    expect(() => shared(15, 6).synth()).toThrow(
+      /21 federated credentials on identity "a:\$\{azurerm_user_assigned_identity\.id_identity_[0-9A-F]+\.id\}" \(made in a, b, 15 of them through ManagedIdentity\); Entra allows 20 per identity/,
+    );
+  });
+
+  test("15 and 5, twenty in all, are within the limit", () => {
+    expect(() => shared(15, 5).synth()).not.toThrow();
+  });
+});

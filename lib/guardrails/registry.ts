@@ -11,8 +11,10 @@
  */
 import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
+import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../core/constants";
 import {
   clusterKeys,
+  constructCredentials,
   defaultKubernetesProvider,
   ManifestCollection,
   manifestClusters,
@@ -250,6 +252,34 @@ function manifestClaimsOf(collection: ManifestCollection): { claims: Claim[]; mi
   return { claims };
 }
 
+/**
+ * Federated credentials count against a limit per identity or application, whichever object or stack
+ * makes them: the attribute that names the holder, by resource type.
+ */
+const CREDENTIAL_HOLDERS: Record<string, { readonly attribute: string; readonly what: string }> = {
+  // azurerm 4.66 renames parent_id to user_assigned_identity_id; 4.55 has parent_id only.
+  azurerm_federated_identity_credential: { attribute: "parent_id", what: "identity" },
+  azuread_application_federated_identity_credential: { attribute: "application_id", what: "application" },
+};
+
+/** The credentials of each holder, by the holder's value as the registry compares values. */
+function credentialHolders(nodes: readonly IConstruct[], index: AddressIndex): Map<string, { what: string; holder: string; credentials: TerraformResource[] }> {
+  const holders = new Map<string, { what: string; holder: string; credentials: TerraformResource[] }>();
+  for (const c of nodes) {
+    if (!TerraformResource.isTerraformResource(c)) continue;
+    const kind = CREDENTIAL_HOLDERS[c.terraformResourceType];
+    if (!kind) continue;
+    const attrs = synthesizedArguments(c);
+    const holder = attrs && valueOf(c, attrs, attrs.user_assigned_identity_id !== undefined ? "user_assigned_identity_id" : kind.attribute, index);
+    if (holder === undefined) continue;
+    const key = `${kind.what}|${holder.toLowerCase()}`;
+    const entry = holders.get(key) ?? { what: kind.what, holder, credentials: [] };
+    entry.credentials.push(c);
+    holders.set(key, entry);
+  }
+  return holders;
+}
+
 type Duplicates = Map<IConstruct, (Claim & { first: Claim })[]>;
 const claimsByApp = new WeakMap<IConstruct, { readonly size: number; readonly found: Duplicates }>();
 
@@ -260,12 +290,13 @@ function add(found: Duplicates, at: IConstruct, message: Claim & { first: Claim 
 }
 
 /** Every second claim in the app, by the construct that made it (computed again only when the app has grown). */
-function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstruct, string[]> } {
+function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstruct, string[]>; limits: Map<IConstruct, string> } {
   const nodes = app.node.findAll();
   const cached = claimsByApp.get(app);
-  if (cached && cached.size === nodes.length) return { found: cached.found, mixed: mixedByApp.get(app)! };
+  if (cached && cached.size === nodes.length) return { found: cached.found, mixed: mixedByApp.get(app)!, limits: limitsByApp.get(app)! };
   const found: Duplicates = new Map();
   const mixed = new Map<IConstruct, string[]>();
+  const limits = new Map<IConstruct, string>();
   const firsts = new Map<string, Claim>();
   const index = addressIndex();
   const claims: Claim[] = [];
@@ -285,11 +316,28 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
     // Two workloads' objects in one stack and target are the workloads' own check (it names the prop).
     else if (!(claim.target !== undefined && claim.target === first.target && claim.selfChecked && first.selfChecked)) add(found, claim.at, { ...claim, first });
   }
+  // The limit of credentials per holder, counted across stacks and objects. A holder's credentials
+  // made only through ManagedIdentity (counted per identity there), or only by hand within one stack
+  // (AZWI013), are left to those checks.
+  for (const { what, holder, credentials } of credentialHolders(nodes, index).values()) {
+    if (credentials.length <= MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) continue;
+    const byConstruct = credentials.filter((c) => constructCredentials.has(c)).length;
+    const stacks = new Set(credentials.map((c) => TerraformStack.of(c)));
+    if (byConstruct === credentials.length || (byConstruct === 0 && stacks.size === 1)) continue;
+    // On the first credential over the limit, or, when its stack has no construct of this library
+    // (the pass does not run there), on the first credential in a stack where it runs.
+    const over = [credentials[MAX_FEDERATED_CREDENTIALS_PER_IDENTITY], ...credentials].find((c) => hasRegistry(TerraformStack.of(c)));
+    if (!over) continue;
+    const label = `${credentials.length} federated credentials on ${what} ${JSON.stringify(holder)}`;
+    limits.set(over, `${label} (made in ${[...stacks].map((st) => st.node.path).join(", ")}${byConstruct ? `, ${byConstruct} of them through ManagedIdentity` : ""}); Entra allows ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per ${what}, so the creates beyond it would fail – spread the workloads over more ${what === "identity" ? "identities" : "applications"}`);
+  }
   claimsByApp.set(app, { size: nodes.length, found });
   mixedByApp.set(app, mixed);
-  return { found, mixed };
+  limitsByApp.set(app, limits);
+  return { found, mixed, limits };
 }
 const mixedByApp = new WeakMap<IConstruct, Map<IConstruct, string[]>>();
+const limitsByApp = new WeakMap<IConstruct, Map<IConstruct, string>>();
 
 /**
  * The registry pass, added to every stack the library's constructs are in: reports, on each
@@ -298,12 +346,16 @@ const mixedByApp = new WeakMap<IConstruct, Map<IConstruct, string[]>>();
 export class RealNameRegistry implements IAspect {
   public visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;
-    const { found, mixed } = duplicatesOf(node.node.root);
+    const { found, mixed, limits } = duplicatesOf(node.node.root);
+    for (const [at, message] of limits) {
+      // Reported on a stack the pass runs on: the credential's, or else the first one's.
+      if (TerraformStack.of(at) === node) reportOnce(at, message);
+    }
     for (const [at, claims] of found) {
       // The pass runs on the stacks the library is used in: a second claim made in any other stack
       // is reported on the first one's construct instead.
       const here = TerraformStack.of(at);
-      const covered = Aspects.of(here).all.some((a) => a instanceof RealNameRegistry);
+      const covered = hasRegistry(here);
       for (const claim of claims) {
         if (!covered) {
           if (TerraformStack.of(claim.first.at) !== node) continue;
@@ -334,4 +386,9 @@ export class RealNameRegistry implements IAspect {
       );
     }
   }
+}
+
+/** True when the registry pass runs on `stack` (a stack with a construct of this library). */
+function hasRegistry(stack: TerraformStack): boolean {
+  return Aspects.of(stack).all.some((a) => a instanceof RealNameRegistry);
 }
