@@ -28,7 +28,7 @@ import {
   renderYaml,
   TEMPLATE_EXTENSION,
   writeOwnership,
-} from "./private/manifest-files";
+} from "./manifest-files";
 
 /** A Kubernetes object to write as YAML. */
 export interface ManifestObject {

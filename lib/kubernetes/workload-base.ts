@@ -36,6 +36,7 @@ import {
   TriggerRecord,
   workloadPrincipals,
 } from "../core/internal";
+import type { WorkloadDeploymentProps, WorkloadPodProps, WorkloadPodTemplate } from "./kubernetes-objects";
 import {
   manifestPodMetadata,
   manifestPodSpec,
@@ -45,10 +46,7 @@ import {
   prune,
   validateDeploymentProps,
   validatePodProps,
-  WorkloadDeploymentProps,
-  WorkloadPodProps,
-  WorkloadPodTemplate,
-} from "./kubernetes-objects";
+} from "./private/pod-spec";
 import type { IAksCluster, IIdentityBinding, IOidcIssuer, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
