@@ -7,17 +7,22 @@
 export interface WorkloadContainer {
   /** Container name (a DNS-1123 label). */
   readonly name: string;
-  /** Image reference. */
+  /** Image reference, `[registry/]repository[:tag][@digest]`; an image of an attached registry waits for its pull grant. */
   readonly image: string;
-  /** Entrypoint. @default the image's */
+  /** Entrypoint. @default - the image's entrypoint */
   readonly command?: string[];
-  /** Arguments. @default the image's */
+  /** Arguments. @default - the image's command */
   readonly args?: string[];
-  /** Environment variables. @default none */
+  /**
+   * Environment variables, by name. `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`, `AZURE_FEDERATED_TOKEN_FILE` and
+   * `AZURE_AUTHORITY_HOST` are refused unless the container is in `skipContainers`: the webhook sets them.
+   *
+   * @default - none
+   */
   readonly env?: Record<string, string>;
-  /** Resource requests. @default { cpu: "50m", memory: "64Mi" } */
+  /** Resource requests. @default `{ cpu: "50m", memory: "64Mi" }` */
   readonly requests?: Record<string, string>;
-  /** Resource limits. @default { cpu: "250m", memory: "128Mi" } */
+  /** Resource limits. @default `{ cpu: "250m", memory: "128Mi" }` */
   readonly limits?: Record<string, string>;
   /** Numeric user the container runs as. @default "65532" (the distroless `nonroot` user) */
   readonly runAsUser?: string;
@@ -27,16 +32,26 @@ export interface WorkloadContainer {
   readonly allowPrivilegeEscalation?: boolean;
   /** Mount the root filesystem read-only. @default true */
   readonly readOnlyRootFilesystem?: boolean;
-  /** Image pull policy. @default Kubernetes' default */
+  /** Image pull policy. @default - Kubernetes' default */
   readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
 }
 
 /** A toleration (Kubernetes API field names). */
 export interface WorkloadToleration {
+  /** Taint key it matches, a label key. Without a key, `operator` must be `"Exists"` (it then matches every taint). @default - every key */
   readonly key?: string;
+  /** `"Exists"` matches any value of the key; `"Equal"` matches `value`. @default "Equal" */
   readonly operator?: "Exists" | "Equal";
+  /** Taint value it matches, a label value; refused with `operator: "Exists"`. @default - the empty value */
   readonly value?: string;
+  /** Taint effect it matches. @default - every effect */
   readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  /**
+   * How long, in seconds (an integer as a string, e.g. `"300"`), the pod stays on a node after a
+   * matching `NoExecute` taint appears; refused with any other `effect`.
+   *
+   * @default - forever
+   */
   readonly tolerationSeconds?: string;
 }
 
@@ -46,7 +61,7 @@ export interface SecretsStoreMount {
   readonly secretProviderClass: string;
   /** Where the secrets appear in the containers. @default "/mnt/secrets-store" */
   readonly mountPath?: string;
-  /** Containers that mount it. @default all */
+  /** Names of the containers that mount it. @default - every container */
   readonly containers?: string[];
   /**
    * The class is created outside this app (another stack of another tool, a GitOps repository).
@@ -58,24 +73,24 @@ export interface SecretsStoreMount {
 
 /** The pod template shared by pods and deployments. */
 export interface WorkloadPodTemplate {
-  /** The containers. At least one. */
+  /** The pod's containers; at least one, with unique names. */
   readonly containers: WorkloadContainer[];
-  /** Extra pod labels (the workload identity label is always added). @default none */
+  /** Extra pod labels (the workload identity label is always added). @default - none */
   readonly labels?: Record<string, string>;
-  /** Extra pod annotations. @default none */
+  /** Extra pod annotations. @default - none */
   readonly annotations?: Record<string, string>;
-  /** Containers the webhook must not inject the token into (`azure.workload.identity/skip-containers`). @default none */
+  /** Containers the webhook must not inject the token into (`azure.workload.identity/skip-containers`). @default - none */
   readonly skipContainers?: string[];
-  /** Node selector. @default { "kubernetes.io/os": "linux" } */
+  /** Node selector. @default `{ "kubernetes.io/os": "linux" }` */
   readonly nodeSelector?: Record<string, string>;
-  /** Tolerations. Virtual-node tolerations are rejected: virtual nodes do not support workload identity. @default none */
+  /** Tolerations. Virtual-node tolerations are rejected: virtual nodes do not support workload identity. @default - none */
   readonly tolerations?: WorkloadToleration[];
-  /** Mount a Secrets Store CSI SecretProviderClass read-only. @default none */
+  /** Mount a Secrets Store CSI SecretProviderClass read-only. @default - none */
   readonly secretsStore?: SecretsStoreMount;
   /**
    * Ask the webhook for its proxy sidecar (`azure.workload.identity/inject-proxy-sidecar`), for
    * applications that still use the IMDS-based flow; `port` sets `proxy-sidecar-port`.
-   * @default none
+   * @default - none
    */
   readonly proxySidecar?: { readonly port?: number };
 }
