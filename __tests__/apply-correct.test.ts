@@ -8,10 +8,11 @@ import {
   ContainerRegistryAccess,
   FederatedWorkload,
   KeyVaultSecretAccess,
-  kubeloginArgs,
   ManagedIdentity,
   WorkloadKeyVault,
 } from "../lib";
+// Tests may import internals by deep path.
+import { kubeloginArgs } from "../lib/azure/aks-with-oidc";
 import { all, newStack, only, synth } from "./support/helpers";
 
 const ISSUER = "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/";

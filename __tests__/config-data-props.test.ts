@@ -13,7 +13,8 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { GitOpsManifests } from "../lib/kubernetes/gitops";
 import { templateSequences, terraformLiteral } from "../lib/guardrails/checks";
-import { ConfigError, environmentThenContext, isShaped, loadConfig, parseSetting, Setting, SETTINGS } from "../stacks";
+import { ConfigError, environmentThenContext, loadConfig } from "../stacks";
+import { isShaped, parseSetting, Setting, SETTINGS } from "../stacks/config";
 import { injectedTemplates, liveTemplatesIn, parseSynthesized, readTemplateLiteral, synthesizedFiles, synthLikeMain, tempOutdir } from "./support/live-templates";
 
 /** Pieces that make templates, escapes, near-escapes and things JSON and YAML must quote. */

@@ -9,7 +9,8 @@ import { App, Fn, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { handWrittenTemplates, templateSequences, terraformLiteral } from "../lib/guardrails/checks";
-import { buildApp, ConfigError, isShaped, loadConfig, parseSetting, Setting, SETTINGS } from "../stacks";
+import { buildApp, ConfigError, loadConfig } from "../stacks";
+import { isShaped, parseSetting, Setting, SETTINGS } from "../stacks/config";
 import { defaultConfig } from "./support/helpers";
 import {
   injectedTemplates,

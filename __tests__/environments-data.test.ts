@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import { stringify } from "yaml";
-import { ENVIRONMENT_SCHEMA_PATH, environmentFields, fieldPattern, gateStrings } from "../stacks";
+import { ENVIRONMENT_SCHEMA_PATH, environmentFields, fieldPattern, gateStrings } from "../stacks/environments/load";
 import { envDir, runEnvironments, shown } from "./support/environment-files";
 import { injectedTemplates, PAYLOADS } from "./support/live-templates";
 

@@ -1,4 +1,6 @@
-import { AksWithOidc, defaultName, FederatedWorkload, ManagedIdentity } from "../lib";
+import { AksWithOidc, FederatedWorkload, ManagedIdentity } from "../lib";
+// Tests may import internals by deep path.
+import { defaultName } from "../lib/core/naming";
 import { all, newStack, only, resolve, synth } from "./support/helpers";
 
 const ISSUER = "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/";

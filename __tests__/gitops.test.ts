@@ -10,8 +10,9 @@ import YAML from "yaml";
 import fc from "fast-check";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
-import { FederatedWorkload, GitOpsManifests, POD_RECREATE_ANNOTATIONS } from "../lib";
-import { renderYaml } from "../lib/kubernetes/private/manifest-files";
+import { FederatedWorkload, GitOpsManifests } from "../lib";
+import { POD_RECREATE_ANNOTATIONS } from "../lib/kubernetes/gitops";
+import { renderYaml } from "../lib/kubernetes/manifest-files";
 import { main as manifestsCli } from "../lib/tools/manifests-cli";
 
 const ISSUER = "https://issuer.example.com/";

@@ -13,16 +13,17 @@ import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federat
 import {
   AksWithOidc,
   AzapiProvider,
-  buildModel,
   checkApp,
   FederatedWorkload,
   IdentityBinding,
-  loadSynthOutput,
   ManagedIdentity,
-  renderReview,
   WorkloadIdentityChecks,
 } from "../lib";
-import type { Finding, Model } from "../lib";
+import type { Finding } from "../lib";
+// The review's model is internal to the azwi-review tool; tests import it by deep path.
+import { buildModel, loadSynthOutput } from "../lib/tools/review/model";
+import type { Model } from "../lib/tools/review/model";
+import { renderReview } from "../lib/tools/review/render";
 import { identityBindingsExample } from "../examples/identity-bindings";
 import { buildConfiguredApp } from "../stacks";
 import { validateStack } from "../lib/tools/validate/validate";

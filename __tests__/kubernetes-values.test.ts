@@ -6,7 +6,7 @@
 import { TerraformStack } from "cdktf";
 import { AksWithOidc, FederatedWorkload } from "../lib";
 import type { WorkloadPodProps } from "../lib";
-import { rules as R } from "../lib";
+import * as R from "../lib/guardrails/rules";
 import { newStack, only, synth } from "./support/helpers";
 
 type Pod = Partial<WorkloadPodProps>;

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { rules as R } from "../lib";
+import * as R from "../lib/guardrails/rules";
 
 const ok = (rules: readonly R.Rule[], v: string) => R.firstProblem(v, rules) === undefined;
 

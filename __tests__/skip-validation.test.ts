@@ -10,7 +10,8 @@ import { App, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { FederatedWorkload, GUARDRAILS_RECORD, ManagedIdentity } from "../lib";
+import { FederatedWorkload, ManagedIdentity } from "../lib";
+import { GUARDRAILS_RECORD } from "../lib/core/constants";
 
 /** An app with one stack holding a workload; `plant` adds a mistake. */
 function appWith(skipValidation: boolean, plant?: (stack: TerraformStack, w: FederatedWorkload) => void): { app: App; outdir: string } {

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
-import { localState } from "../stacks";
+import { localState } from "../stacks/backends";
 
 const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
 if (!terraform) console.warn("Terraform check of the state path upgrade SKIPPED: no terraform on PATH");

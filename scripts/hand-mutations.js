@@ -13,7 +13,7 @@ const root = path.resolve(__dirname, "..");
 const MUTATIONS = [
   ["swap namespace and SA in the subject", "lib/kubernetes/workload-base.ts", "`system:serviceaccount:${this.namespaceName}:${this.serviceAccountName}`", "`system:serviceaccount:${this.serviceAccountName}:${this.namespaceName}`"],
   ["annotate with principal_id instead of client_id", "lib/kubernetes/workload-base.ts", "[CLIENT_ID_ANNOTATION]: this.principal.clientId", "[CLIENT_ID_ANNOTATION]: this.principal.principalId"],
-  ["drop the pod label", "lib/kubernetes/kubernetes-objects.ts", '[USE_LABEL]: "true"', ""],
+  ["drop the pod label", "lib/kubernetes/private/pod-spec.ts", '[USE_LABEL]: "true"', ""],
   ["drop the pod's wait", "lib/kubernetes/workload-base.ts", "      dependsOn: [this.propagation!],\n      // A plain address", "      // A plain address"],
   ["grant Key Vault Reader", "lib/azure/key-vault-secret-access.ts", "roleDefinitionName: KEY_VAULT_SECRETS_USER", 'roleDefinitionName: "Key Vault Reader"'],
   ["scope to the vault", "lib/azure/key-vault-secret-access.ts", '(this.vault.permissionModel === "rbac" ? "secret" : "vault")', '"vault"'],

@@ -13,15 +13,15 @@ import { PlatformStack } from "./platform-stack";
 import { SingleStack } from "./single-stack";
 import { WorkloadStack } from "./workload-stack";
 
-export * from "./config";
-export * from "./platform-stack";
-export * from "./workload-stack";
-export * from "./single-stack";
-export * from "./backends";
-export * from "./environments/build";
-export * from "./environments/load";
-export * from "./environments/origins";
-export type * from "./environments/types";
+// The "./app" entry of the package: every public name is listed here once; the rest of stacks/ is
+// internal to the app.
+export { ConfigError, environmentThenContext, loadConfig } from "./config";
+export type { AppConfig } from "./config";
+export { PlatformStack } from "./platform-stack";
+export { WorkloadStack } from "./workload-stack";
+export { SingleStack } from "./single-stack";
+export { EnvironmentError } from "./environments/load";
+export type { StateSpec } from "./environments/types";
 
 /**
  * What `cdktf synth` builds: with environment files (`ENVIRONMENTS_DIR`, default `environments`,

@@ -16,13 +16,13 @@ import { guardStack } from "../guardrails/auto";
 export interface SystemNodePoolOptions {
   /** Pool name: lowercase letters and digits, 1–12 characters. @default "system" */
   readonly name?: string;
-  /** VM size. @default "Standard_D2s_v3" */
+  /** VM size of the system nodes, e.g. `Standard_D4s_v5`. @default "Standard_D2s_v3" */
   readonly vmSize?: string;
   /** Number of nodes (fixed; no autoscaling). @default 2 */
   readonly nodeCount?: number;
-  /** Availability zones, e.g. ["1","2","3"]. @default none (regional) */
+  /** Availability zones, e.g. ["1","2","3"]. @default - none (regional) */
   readonly zones?: string[];
-  /** OS disk type. @default "Managed" */
+  /** OS disk of the system nodes: a managed disk, or ephemeral on the VM's local storage (the VM size must support it). @default "Managed" */
   readonly osDiskType?: "Managed" | "Ephemeral";
   /**
    * Extra nodes during an upgrade (`upgrade_settings.max_surge`): a count ("1") or a percentage
@@ -58,11 +58,11 @@ export interface AksWithOidcProps {
   readonly resourceGroupName: string;
   /** Azure region, e.g. `eastus`. */
   readonly location: string;
-  /** DNS prefix of the API server FQDN. @default the cluster name */
+  /** DNS prefix of the API server FQDN. @default - the cluster name */
   readonly dnsPrefix?: string;
-  /** Kubernetes version. @default AKS's default version at creation time */
+  /** Kubernetes version. @default - AKS's default version at creation time */
   readonly kubernetesVersion?: string;
-  /** The system node pool. @default 2 × Standard_D2s_v3, managed OS disk */
+  /** The system node pool. @default - two Standard_D2s_v3 nodes with a managed OS disk */
   readonly systemNodePool?: SystemNodePoolOptions;
   /**
    * Disable the cluster's local (certificate) accounts so that every access goes through Azure AD.
@@ -71,9 +71,9 @@ export interface AksWithOidcProps {
   readonly localAccountDisabled?: boolean;
   /** Authorize Kubernetes API calls with Azure RBAC role assignments. @default true */
   readonly azureRbacEnabled?: boolean;
-  /** Entra group object ids that are cluster admins. @default none */
+  /** Entra group object ids that are cluster admins. @default - none */
   readonly adminGroupObjectIds?: string[];
-  /** Entra tenant of the cluster's Azure AD integration. @default the deployer's tenant */
+  /** Entra tenant of the cluster's Azure AD integration. @default - the deployer's tenant */
   readonly tenantId?: string;
   /**
    * Give whoever runs `cdktf deploy` the "Azure Kubernetes Service RBAC Cluster Admin" role on the
@@ -91,12 +91,12 @@ export interface AksWithOidcProps {
   /**
    * Enable the Key Vault secrets provider add-on (Secrets Store CSI driver), for workloads that
    * mount secrets with a SecretProviderClass. `true` uses the defaults of {@link SecretsStoreCsiOptions}.
-   * @default off
+   * @default false
    */
   readonly secretsStoreCsiDriver?: boolean | SecretsStoreCsiOptions;
   /** AKS pricing tier. @default "Free" */
   readonly skuTier?: "Free" | "Standard" | "Premium";
-  /** Tags for the cluster. @default none */
+  /** Azure tags: at most 50, names up to 512 characters without any of `<>%&\?/`, values up to 256 characters. @default - none */
   readonly tags?: Record<string, string>;
 }
 
@@ -191,17 +191,27 @@ export class AksWithOidc extends Construct implements IAksCluster {
 
   /** The `azurerm_kubernetes_cluster` resource. */
   public readonly cluster: KubernetesCluster;
+  /** The cluster's name (a reference to the resource's `name`). */
   public readonly clusterName: string;
+  /** The cluster's resource group (a reference to the resource's `resource_group_name`). */
   public readonly resourceGroupName: string;
+  /** The cluster's Azure resource id, known after apply. */
   public readonly clusterId: string;
   /** The cluster's OIDC issuer URL (a reference to the cluster attribute, never a copied string). */
   public readonly oidcIssuerUrl: string;
   /** The deployer's cluster-admin role assignment, when created. */
   public readonly deployerRoleAssignment?: RoleAssignment;
+  /**
+   * The wait (`time_sleep`, `rolePropagationDelay`) after the deployer's cluster-admin role
+   * assignment; Kubernetes objects in the same stack are created after it. Undefined when that role
+   * is not granted (`grantDeployerClusterAdmin: false` or `azureRbacEnabled: false`).
+   */
   public readonly kubernetesReady?: TerraformResource;
+  /** Object id of the cluster's kubelet identity, known after apply: the principal that pulls images (AcrPull). */
   public readonly kubeletObjectId: string;
+  /** The `azurerm_kubernetes_cluster` resource, as {@link IAksCluster.clusterResource} names it. */
   public readonly clusterResource: TerraformResource;
-  /** Whether the Secrets Store CSI driver add-on is on. */
+  /** Whether the Secrets Store CSI driver add-on is on (`secretsStoreCsiDriver` was given and not `false`). */
   public readonly secretsStoreCsiDriver: boolean;
 
   constructor(scope: Construct, id: string, props: AksWithOidcProps) {
@@ -271,11 +281,26 @@ export class AksWithOidc extends Construct implements IAksCluster {
     }
   }
 
+  /**
+   * Settings for `@cdktf/provider-kubernetes` that reach this cluster: its host and CA certificate
+   * from the cluster's kubeconfig, and credentials by `auth.method`.
+   *
+   * @param auth - how the provider signs in; see {@link KubernetesAuthOptions}
+   * @returns the provider configuration, all values references to the cluster's attributes
+   */
   public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {
     return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), this.cluster.kubeAdminConfig.get(0), auth);
   }
 
-  /** Creates a Kubernetes provider for this cluster in `scope`'s stack. */
+  /**
+   * Creates a Kubernetes provider for this cluster in `scope`'s stack, configured by
+   * {@link AksWithOidc.kubernetesProviderConfig}. The registry then knows which cluster the
+   * provider's objects are on.
+   *
+   * @param scope - the construct whose stack gets the provider
+   * @param id - the provider's construct id
+   * @param auth - how the provider signs in; see {@link KubernetesAuthOptions}
+   */
   public kubernetesProvider(scope: Construct, id: string, auth?: KubernetesAuthOptions): KubernetesProvider {
     const provider = new KubernetesProvider(scope, id, this.kubernetesProviderConfig(auth));
     providerClusters.set(provider, this);
@@ -289,10 +314,15 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
   public readonly cluster: DataAzurermKubernetesCluster;
   /** The `az aks update` step, when `enableWorkloadIdentity` is set. */
   public readonly enableStep?: DataResource;
+  /** The cluster's name, as read by the data source. */
   public readonly clusterName: string;
+  /** The cluster's resource group, as read by the data source. */
   public readonly resourceGroupName: string;
+  /** The cluster's Azure resource id, read at plan. */
   public readonly clusterId: string;
+  /** The cluster's OIDC issuer URL, read at plan; the data source's postcondition fails the plan when it is empty. */
   public readonly oidcIssuerUrl: string;
+  /** Object id of the cluster's kubelet identity, read at plan: the principal that pulls images (AcrPull). */
   public readonly kubeletObjectId: string;
 
   constructor(scope: Construct, id: string, props: ExistingAksProps) {
@@ -338,6 +368,14 @@ export class ExistingAksWithOidc extends Construct implements IAksCluster {
     this.kubeletObjectId = this.cluster.kubeletIdentity.get(0).objectId;
   }
 
+  /**
+   * Settings for `@cdktf/provider-kubernetes` that reach this cluster, read from the data source's
+   * kubeconfig. The data source gets a postcondition that the credentials `auth.method` needs are
+   * there (user credentials for kubelogin, admin credentials for `client-certificate`), so a
+   * missing role fails the plan with its name.
+   *
+   * @param auth - how the provider signs in; see {@link KubernetesAuthOptions}
+   */
   public kubernetesProviderConfig(auth?: KubernetesAuthOptions): KubernetesProviderConfig {
     this.requireCredentials((auth?.method ?? "kubelogin") === "client-certificate" ? "admin" : "user");
     return kubernetesProviderFrom(this.cluster.kubeConfig.get(0), this.cluster.kubeAdminConfig.get(0), auth);

@@ -13,24 +13,24 @@ export const AZAPI_PROVIDER_VERSION = "2.5.0";
 
 /** Settings of the azapi provider. Unset ones come from the environment (`ARM_*`) or `az login`, as for azurerm. */
 export interface AzapiProviderConfig {
-  /** Alias, for a second configuration of the provider. @default none */
+  /** Alias, for a second configuration of the provider. @default - none */
   readonly alias?: string;
-  /** Subscription to use. @default `ARM_SUBSCRIPTION_ID`, else the Azure CLI's */
+  /** Subscription to use. @default - `ARM_SUBSCRIPTION_ID`, else the Azure CLI's */
   readonly subscriptionId?: string;
-  /** Tenant to authenticate in. @default `ARM_TENANT_ID`, else the Azure CLI's */
+  /** Tenant to authenticate in. @default - `ARM_TENANT_ID`, else the Azure CLI's */
   readonly tenantId?: string;
-  /** Client id of a service principal or managed identity to authenticate as. @default `ARM_CLIENT_ID` */
+  /** Client id of a service principal or managed identity to authenticate as. @default - `ARM_CLIENT_ID` */
   readonly clientId?: string;
-  /** Authenticate with an OIDC token (CI federation). @default `ARM_USE_OIDC`, else false */
+  /** Authenticate with an OIDC token (CI federation). @default - `ARM_USE_OIDC`, else false */
   readonly useOidc?: boolean;
-  /** Authenticate with the Azure CLI. @default `ARM_USE_CLI`, else true */
+  /** Authenticate with the Azure CLI. @default - `ARM_USE_CLI`, else true */
   readonly useCli?: boolean;
-  /** Authenticate with the machine's managed identity. @default `ARM_USE_MSI`, else false */
+  /** Authenticate with the machine's managed identity. @default - `ARM_USE_MSI`, else false */
   readonly useMsi?: boolean;
 }
 
 /**
- * The `azapi` provider (source `Azure/azapi`, version {@link AZAPI_PROVIDER_VERSION}).
+ * The `azapi` provider (source `Azure/azapi`, pinned to version `2.5.0`).
  *
  * A stack that holds an {@link IdentityBinding} needs one; the binding adds one with default
  * settings when the stack has none.
@@ -43,7 +43,7 @@ export class AzapiProvider extends TerraformProvider {
     );
   }
 
-  /** The settings as given. */
+  /** The provider settings this object was created with; written to the provider block at synth. */
   public readonly config: AzapiProviderConfig;
 
   /**
@@ -61,6 +61,7 @@ export class AzapiProvider extends TerraformProvider {
     this.alias = config.alias;
   }
 
+  /** The provider block's arguments in Terraform JSON (snake_case); cdktf calls it at synth. */
   protected override synthesizeAttributes(): Record<string, unknown> {
     const c = this.config;
     return {
@@ -74,6 +75,11 @@ export class AzapiProvider extends TerraformProvider {
     };
   }
 
+  /**
+   * Refuses HCL output: the class writes Terraform JSON only.
+   *
+   * @throws Error always; synthesize Terraform JSON (cdktf's default)
+   */
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     throw new Error("AzapiProvider: HCL output is not supported; synthesize Terraform JSON (cdktf's default)");
   }
@@ -89,21 +95,21 @@ export interface AzapiResourceConfig extends TerraformMetaArguments {
   readonly parentId: string;
   /** The request body, as an object (azapi 2.x takes an HCL object, not a JSON string). */
   readonly body: Record<string, unknown>;
-  /** Region, for tracked resources. @default none */
+  /** Region, for tracked resources. @default - none */
   readonly location?: string;
   /**
    * Validate `body` against azapi's embedded copy of the Azure API specs at plan. Off for API
    * versions newer than the provider's copy.
-   * @default the provider's default (true)
+   * @default - the provider's default (true)
    */
   readonly schemaValidationEnabled?: boolean;
-  /** Compare strings of the response without case when reading back. @default the provider's default (false) */
+  /** Compare strings of the response without case when reading back. @default - the provider's default (false) */
   readonly ignoreCasing?: boolean;
-  /** Values of the response to export into `output`: a map of output name to a path in the response. @default none */
+  /** Values of the response to export into `output`: a map of output name to a path in the response. @default - none */
   readonly responseExportValues?: Record<string, string>;
-  /** Paths in `body` whose change replaces the resource (instead of an update in place). @default none */
+  /** Paths in `body` whose change replaces the resource (instead of an update in place). @default - none */
   readonly replaceTriggersRefs?: string[];
-  /** Values outside the resource whose change replaces it. @default none */
+  /** Values outside the resource whose change replaces it. @default - none */
   readonly replaceTriggersExternalValues?: unknown;
 }
 
@@ -112,7 +118,7 @@ export class AzapiResource extends TerraformResource {
   /** The Terraform resource type. */
   public static readonly tfResourceType = "azapi_resource";
 
-  /** The arguments as given. */
+  /** The arguments this resource was created with; written to the resource at synth. */
   public readonly config: AzapiResourceConfig;
 
   /**
@@ -153,6 +159,7 @@ export class AzapiResource extends TerraformResource {
     return Token.asString(this.interpolationForAttribute(`output.${name}`));
   }
 
+  /** The resource's arguments in Terraform JSON (snake_case); cdktf calls it at synth. */
   protected override synthesizeAttributes(): Record<string, unknown> {
     const c = this.config;
     return {
@@ -169,6 +176,11 @@ export class AzapiResource extends TerraformResource {
     };
   }
 
+  /**
+   * Refuses HCL output: the class writes Terraform JSON only.
+   *
+   * @throws Error always; synthesize Terraform JSON (cdktf's default)
+   */
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     throw new Error("AzapiResource: HCL output is not supported; synthesize Terraform JSON (cdktf's default)");
   }

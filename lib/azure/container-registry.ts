@@ -12,11 +12,13 @@ import { guardStack } from "../guardrails/auto";
 export interface NewContainerRegistryProps {
   /** Registry name: 5–50 letters and digits, globally unique. */
   readonly name: string;
+  /** Resource group the registry is created in. */
   readonly resourceGroupName: string;
+  /** Azure region of the registry. */
   readonly location: string;
-  /** SKU. @default "Standard" */
+  /** Registry SKU; `Premium` is needed for private endpoints and geo-replication. @default "Standard" */
   readonly sku?: "Basic" | "Standard" | "Premium";
-  /** Tags. @default none */
+  /** Azure tags: at most 50, names up to 512 characters without any of `<>%&\?/`, values up to 256 characters. @default - none */
   readonly tags?: Record<string, string>;
 }
 

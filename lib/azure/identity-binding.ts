@@ -35,7 +35,7 @@ export interface IdentityBindingProps {
   readonly apiVersion?: string;
   /**
    * The azapi provider that creates the binding.
-   * @default the stack's default azapi provider, added with default settings when the stack has none
+   * @default - the stack's default azapi provider, added with default settings when the stack has none
    */
   readonly provider?: AzapiProvider;
 }

@@ -21,22 +21,22 @@ export interface SecretSpec {
   /**
    * The value, written through the write-only `value_wo` argument so that it never lands in
    * Terraform state (Terraform ≥ 1.11). Pass a sensitive variable's value.
-   * @default a new sensitive, ephemeral Terraform variable `keyvault_secret_<name>` (set `TF_VAR_keyvault_secret_<name>`)
+   * @default - a new sensitive, ephemeral Terraform variable `keyvault_secret_<name>` (set `TF_VAR_keyvault_secret_<name>`)
    */
   readonly value?: string;
   /** Bump to write a new value (write-only arguments are only sent when this changes). @default 1 */
   readonly valueVersion?: number;
-  /** Content type. @default none */
+  /** The secret's `content_type`, a free-text hint such as `text/plain`. @default - none */
   readonly contentType?: string;
   /**
    * Expiry, RFC 3339 in UTC with whole seconds (`2027-01-01T00:00:00Z`): the form azurerm reads back,
-   * so any other spelling of the same instant would show a change on every plan. @default none
+   * so any other spelling of the same instant would show a change on every plan. @default - none
    */
   readonly expirationDate?: string;
   /**
    * The version of an `existing` secret to pin (32 hex characters, the last part of the secret's
    * id), for {@link KeyVaultSecretAccess.pinnedEnvironment}. New secrets pin the version this
-   * deploy writes. @default none
+   * deploy writes. @default - none
    */
   readonly version?: string;
 }
@@ -50,13 +50,13 @@ export interface KeyVaultSecretAccessProps {
   readonly workload: WorkloadBase | IWorkloadPrincipal;
   /** The vault: a {@link WorkloadKeyVault}, `WorkloadKeyVault.fromExisting(...)`, or props for a new one. */
   readonly vault: IWorkloadKeyVault | WorkloadKeyVaultProps;
-  /** The secrets. At least one. */
+  /** The secrets the workload may read; at least one, with unique names. */
   readonly secrets: SecretSpec[];
   /**
    * Where the `Key Vault Secrets User` role is assigned in RBAC mode: on each secret (least
    * privilege) or on the whole vault. Access policies are always vault-wide, so access-policy
    * vaults require "vault".
-   * @default "secret" for RBAC vaults, "vault" for access-policy vaults
+   * @default - "secret" for RBAC vaults, "vault" for access-policy vaults
    */
   readonly grantScope?: "secret" | "vault";
 }
@@ -76,7 +76,7 @@ function isVaultProps(v: IWorkloadKeyVault | WorkloadKeyVaultProps): v is Worklo
  * on the vault on request, or an access policy with `get` on secrets for access-policy vaults.
  */
 export class KeyVaultSecretAccess extends Construct {
-  /** The vault. */
+  /** The vault the secrets are in (the given one, or the one created from `vault` props). */
   public readonly vault: IWorkloadKeyVault;
   /** The secrets created here, by name. */
   public readonly secrets: Record<string, KeyVaultSecret> = {};
@@ -84,7 +84,7 @@ export class KeyVaultSecretAccess extends Construct {
   public readonly valueVariables: Record<string, TerraformVariable> = {};
   /** Role assignments or access policies that grant the read. */
   public readonly grants: Array<RoleAssignment | KeyVaultAccessPolicyA> = [];
-  /** The scope actually used. */
+  /** Where the grant is: on each secret, or on the vault (`grantScope`, or the permission model's default). */
   public readonly grantScope: "secret" | "vault";
   private readonly secretNames: string[];
   private readonly versions: Record<string, string | undefined> = {};
@@ -179,7 +179,11 @@ export class KeyVaultSecretAccess extends Construct {
 
   /**
    * The environment the walkthroughs' sample reads: `KEYVAULT_URL` (the vault URI) and
-   * `SECRET_NAME`. @param secretName which secret; @default the first
+   * `SECRET_NAME`.
+   *
+   * @param secretName - which granted secret; the first of `secrets` when omitted
+   * @returns the variables, to pass as a container's `env`
+   * @throws Error when no secret of that name is granted by this construct
    */
   public podEnvironment(secretName: string = this.secretNames[0]): Record<string, string> {
     if (!this.secretNames.includes(secretName)) {
@@ -191,7 +195,11 @@ export class KeyVaultSecretAccess extends Construct {
   /**
    * The environment of the MSAL walkthrough's sample, which reads one pinned version:
    * `KEY_VAULT_NAME`, `SECRET_NAME` and `VERSION_ID` (the version this deploy wrote, or the
-   * `version` given for an existing secret). @param secretName which secret; @default the first
+   * `version` given for an existing secret).
+   *
+   * @param secretName - which granted secret; the first of `secrets` when omitted
+   * @returns the variables, to pass as a container's `env`
+   * @throws Error when no secret of that name is granted here, or its version is not known
    */
   public pinnedEnvironment(secretName: string = this.secretNames[0]): Record<string, string> {
     const env = this.podEnvironment(secretName);

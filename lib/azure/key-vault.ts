@@ -15,9 +15,9 @@ import { WorkloadIdentityChecks } from "../guardrails/checks";
 
 /** Optional network restriction of a new vault. */
 export interface KeyVaultNetworkRules {
-  /** Allowed public IPv4 addresses or CIDR ranges (include wherever `cdktf deploy` runs). @default none */
+  /** Allowed public IPv4 addresses or CIDR ranges (include wherever `cdktf deploy` runs). @default - none */
   readonly ipRules?: string[];
-  /** Allowed subnet ids (service endpoints). @default none */
+  /** Allowed subnet ids (service endpoints). @default - none */
   readonly subnetIds?: string[];
   /** Let trusted Azure services through. @default true */
   readonly allowAzureServices?: boolean;
@@ -27,15 +27,15 @@ export interface KeyVaultNetworkRules {
 export interface WorkloadKeyVaultProps {
   /** Vault name: 3–24 characters, letters, digits and `-`, starts with a letter, globally unique. */
   readonly name: string;
-  /** Resource group. */
+  /** Resource group the vault is created in. */
   readonly resourceGroupName: string;
-  /** Azure region. */
+  /** Azure region of the vault. */
   readonly location: string;
-  /** Tenant id. @default the deployer's tenant */
+  /** Tenant id. @default - the deployer's tenant */
   readonly tenantId?: string;
-  /** Permission model. @default "rbac" */
+  /** How the vault authorizes data-plane access: Azure RBAC roles or access policies. @default "rbac" */
   readonly permissionModel?: KeyVaultPermissionModel;
-  /** SKU. @default "standard" */
+  /** Vault SKU; `premium` adds HSM-protected keys. @default "standard" */
   readonly skuName?: "standard" | "premium";
   /**
    * Purge protection: deleted secrets and the vault cannot be purged before the retention period
@@ -46,7 +46,7 @@ export interface WorkloadKeyVaultProps {
   /** Soft-delete retention, 7–90 days. @default 90 */
   readonly softDeleteRetentionDays?: number;
   /**
-   * Deny network access except from these rules. @default none (public endpoint, authorization only)
+   * Deny network access except from these rules. @default - none (public endpoint, authorization only)
    */
   readonly networkRules?: KeyVaultNetworkRules;
   /**
@@ -57,7 +57,7 @@ export interface WorkloadKeyVaultProps {
   readonly grantDeployer?: boolean;
   /** Wait after the deployer's grant before secrets are written. A duration such as `90s` or `5m`. @default "90s" */
   readonly rolePropagationDelay?: string;
-  /** Tags. @default none */
+  /** Azure tags: at most 50, names up to 512 characters without any of `<>%&\?/`, values up to 256 characters. @default - none */
   readonly tags?: Record<string, string>;
 }
 
@@ -116,11 +116,20 @@ export class WorkloadKeyVault extends Construct implements IWorkloadKeyVault {
 
   /** The `azurerm_key_vault` resource. */
   public readonly vault: KeyVault;
+  /** The vault's Azure resource id, known after apply. */
   public readonly vaultId: string;
+  /** The vault's data-plane URI, `https://<name>.vault.azure.net/`, known after apply: the pod's `KEYVAULT_URL`. */
   public readonly vaultUri: string;
+  /** The vault's name (a reference to the resource's `name`). */
   public readonly vaultName: string;
+  /** The tenant that authenticates requests to the vault: `tenantId`, or the deployer's tenant. */
   public readonly tenantId: string;
+  /** How the vault authorizes data-plane access: `permissionModel`, `"rbac"` unless given. */
   public readonly permissionModel: KeyVaultPermissionModel;
+  /**
+   * The wait (`time_sleep`, `rolePropagationDelay`) after the deployer's data-plane grant; secrets
+   * are written after it. Undefined with `grantDeployer: false`.
+   */
   public readonly secretsWritable?: TerraformResource;
   /** The deployer's data-plane grant, when created. */
   public readonly deployerGrant?: RoleAssignment | KeyVaultAccessPolicyA;

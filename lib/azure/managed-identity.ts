@@ -20,19 +20,27 @@ export interface ManagedIdentityProps {
   readonly resourceGroupName: string;
   /** Azure region. Federated credentials are not available on user-assigned identities in some regions. */
   readonly location: string;
-  /** Tags. @default none */
+  /** Azure tags: at most 50, names up to 512 characters without any of `<>%&\?/`, values up to 256 characters. @default - none */
   readonly tags?: Record<string, string>;
 }
 
 /** Attributes of an identity managed elsewhere, for {@link ManagedIdentity.fromAttributes}. */
 export interface ManagedIdentityAttributes {
+  /**
+   * Azure resource id of the identity:
+   * `/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`,
+   * in any letter case, or a value known only at apply. A literal id in another form is refused.
+   */
   readonly identityId: string;
+  /** Client (application) id of the identity: a GUID, or a value known only at apply. */
   readonly clientId: string;
+  /** Object id of the identity's service principal: a GUID, or a value known only at apply. */
   readonly principalId: string;
+  /** Tenant id of the identity: a GUID, or a value known only at apply. */
   readonly tenantId: string;
   /**
    * The identity's resource group: needed only when `identityId` is known only at apply; with a
-   * literal id it must equal the id's resource group, exactly. @default parsed from `identityId`
+   * literal id it must equal the id's resource group, exactly. @default - parsed from `identityId`
    */
   readonly resourceGroupName?: string;
 }
@@ -91,10 +99,15 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
 
   /** The `azurerm_user_assigned_identity` resource, when this construct created one. */
   public readonly resource?: UserAssignedIdentity;
+  /** Azure resource id of the identity: the `parent_id` of its federated credentials. */
   public identityId!: string;
+  /** Client (application) id of the identity: the service account's `azure.workload.identity/client-id`. */
   public clientId!: string;
+  /** Object id of the identity's service principal: the principal of its role assignments and access policies. */
   public principalId!: string;
+  /** Tenant id of the identity. */
   public tenantId!: string;
+  /** Resource group of the identity: where its federated credentials are written. */
   public resourceGroupName!: string;
   private readonly credentials: FederatedIdentityCredential[] = [];
   /** The subscription of an identity given by a literal id (fromAttributes). */
@@ -127,10 +140,22 @@ export class ManagedIdentity extends Construct implements IManagedIdentity {
     this.resourceGroupName = rg;
   }
 
+  /** The federated credentials added through this object, in creation order. */
   public get federatedCredentials(): readonly FederatedIdentityCredential[] {
     return this.credentials;
   }
 
+  /**
+   * Adds a federated identity credential to this identity. Credentials of one identity are created
+   * one after another within a stack (Azure refuses concurrent writes under one identity), whichever
+   * object refers to it. More than 20 credentials on one identity, or two with the same issuer and
+   * subject, are refused at synth.
+   *
+   * @param scope - the construct the credential is created in (its stack gets the resource)
+   * @param id - the credential's construct id
+   * @param options - the credential's name, issuer, subject and audience
+   * @returns the `azurerm_federated_identity_credential` resource
+   */
   public addFederatedCredential(
     scope: Construct,
     id: string,

@@ -39,8 +39,9 @@ export const USE_IDENTITY_BINDING_ANNOTATION = "azure.workload.identity/use-iden
 export const IDENTITY_BINDING_API_GROUP = "cid.wi.aks.azure.com";
 export const IDENTITY_BINDING_VERB = "use-managed-identity";
 
-/** Bounds of the token expiration annotation, in seconds. */
+/** Shortest projected service account token lifetime the webhook accepts, in seconds (1 hour). */
 export const MIN_TOKEN_EXPIRATION_SECONDS = 3600;
+/** Longest projected service account token lifetime the webhook accepts, in seconds (24 hours). */
 export const MAX_TOKEN_EXPIRATION_SECONDS = 86400;
 
 /** Entra limit: federated identity credentials per user-assigned managed identity. */

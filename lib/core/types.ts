@@ -42,7 +42,7 @@ export interface KubernetesAuthOptions {
    * `ARM_CLIENT_CERTIFICATE_PATH` – instead of `AZURE_CLIENT_ID`/`AZURE_TENANT_ID`/… (without the
    * flag kubelogin ignores `ARM_*`; with it, it ignores the `AZURE_*` client and tenant variables).
    * Only for `spn` and `workloadidentity`.
-   * @default true for `spn` and `workloadidentity`
+   * @default - true for `spn` and `workloadidentity`
    */
   readonly useAzurermEnvVars?: boolean;
   /** The kubelogin executable. @default "kubelogin" (from PATH) */
@@ -140,11 +140,11 @@ export type KeyVaultPermissionModel = "rbac" | "access-policy";
 
 /** A Key Vault that workloads can be granted secrets of. */
 export interface IWorkloadKeyVault {
-  /** Azure resource id. */
+  /** The vault's Azure resource id: the scope of vault-wide grants. */
   readonly vaultId: string;
   /** Data-plane URI, `https://<name>.vault.azure.net/` – the pod's `KEYVAULT_URL`. */
   readonly vaultUri: string;
-  /** Vault name. */
+  /** The vault's name (3–24 characters, globally unique). */
   readonly vaultName: string;
   /** Tenant that authenticates requests to the vault. */
   readonly tenantId: string;

@@ -4,7 +4,14 @@ import { WorkloadIdentityChecks } from "./checks";
 
 /** Every problem of an app: construct validations and security-rule errors, each with its path. */
 export class GuardrailError extends Error {
-  constructor(public readonly problems: readonly string[]) {
+  /**
+   * @param problems - every problem found, each a message that names the construct path, the
+   *   field or rule, and the fix
+   */
+  constructor(
+    /** Every problem found, each a message that names the construct path, the field or rule, and the fix. */
+    public readonly problems: readonly string[],
+  ) {
     super(`${problems.length} problem(s) found; nothing was synthesized:\n  ${problems.join("\n  ")}`);
     this.name = "GuardrailError";
   }

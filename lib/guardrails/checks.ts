@@ -21,11 +21,15 @@ export const SECURITY_RULES: Readonly<Record<string, SecurityRule>> = Object.fro
 
 /** One rule violation. */
 export interface Finding {
+  /** Id of the rule that found it, e.g. `AZWI003` (a key of {@link SECURITY_RULES}). */
   readonly ruleId: string;
+  /** The rule's severity: an unsuppressed error fails the synth. */
   readonly severity: Severity;
   /** Construct path of the offending element. */
   readonly path: string;
+  /** What is wrong, naming the resource and the attribute. */
   readonly message: string;
+  /** How to fix it: the rule's fix. */
   readonly fix: string;
   /** The suppression reason, when suppressed. */
   readonly suppressedBecause?: string;
@@ -89,6 +93,14 @@ export class WorkloadIdentityChecks implements IAspect {
       .map(formatFinding);
   }
 
+  /**
+   * Reports the findings of a stack, once per stack however many of these aspects are attached:
+   * unsuppressed errors as a validation of the stack (failing its synth), warnings as annotations,
+   * and a record in the stack's JSON that the pass ran, with each suppression and its reason. cdktf
+   * calls it for every construct; it acts on stacks only.
+   *
+   * @param node - the construct cdktf visits
+   */
   public visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;
     const stack = node as TerraformStack;

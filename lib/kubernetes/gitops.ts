@@ -28,13 +28,17 @@ import {
   renderYaml,
   TEMPLATE_EXTENSION,
   writeOwnership,
-} from "./private/manifest-files";
+} from "./manifest-files";
 
 /** A Kubernetes object to write as YAML. */
 export interface ManifestObject {
+  /** The object's API version, e.g. `v1` or `apps/v1`. */
   readonly apiVersion: string;
+  /** The object's kind, e.g. `ServiceAccount`; it decides the file's folder and the order of apply. */
   readonly kind: string;
+  /** The object's metadata: its `name`, its `namespace` (none for a cluster-scoped kind), labels and annotations. */
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: any };
+  /** The rest of the object (`spec`, `data`, ...), written as given. */
   readonly [k: string]: any;
 }
 
@@ -142,7 +146,12 @@ export class GitOpsManifests extends Construct {
   /** Files (relative to the directory) and their objects, in insertion order. */
   public readonly files = new Map<string, ManifestObject[]>();
 
-  private constructor(scope: Construct, id: string, public readonly directory: string) {
+  private constructor(
+    scope: Construct,
+    id: string,
+    /** The directory, relative to the stack's synth output, that the templates are written to. */
+    public readonly directory: string,
+  ) {
     super(scope, id);
     manifestCollectionsOf(this).push(this);
     // Workloads report a bad directory with their other props; this check runs even when
@@ -159,8 +168,13 @@ export class GitOpsManifests extends Construct {
 
   /**
    * Adds an object. Every value unknown until apply becomes a Terraform output and a placeholder;
-   * `hint` names the outputs (e.g. "payments_api"). A bare pod also gets
-   * {@link POD_RECREATE_ANNOTATIONS}.
+   * `hint` names the outputs (e.g. "payments_api"). A bare pod also gets the annotations that make
+   * Argo CD (`argocd.argoproj.io/sync-options: Force=true,Replace=true`) and Flux
+   * (`kustomize.toolkit.fluxcd.io/force: enabled`) re-create it instead of updating it, since a
+   * pod's spec cannot change after creation.
+   *
+   * @param object - the Kubernetes object; its `kind`, name and namespace decide its file
+   * @param hint - a prefix for the Terraform outputs of its values that are known only after apply
    */
   public add(object: ManifestObject, hint: string): void {
     const file = manifestFile(object.kind, object.metadata.name, object.metadata.namespace, TEMPLATE_EXTENSION);

@@ -38,6 +38,7 @@ import {
   TriggerRecord,
   workloadPrincipals,
 } from "../core/internal";
+import type { WorkloadDeploymentProps, WorkloadPodProps, WorkloadPodTemplate } from "./kubernetes-objects";
 import {
   manifestPodMetadata,
   manifestPodSpec,
@@ -47,10 +48,7 @@ import {
   prune,
   validateDeploymentProps,
   validatePodProps,
-  WorkloadDeploymentProps,
-  WorkloadPodProps,
-  WorkloadPodTemplate,
-} from "./kubernetes-objects";
+} from "./private/pod-spec";
 import type { IAksCluster, IIdentityBinding, IOidcIssuer, IWorkloadKeyVault, IWorkloadPrincipal } from "../core/types";
 import { Problems } from "../guardrails/problems";
 import * as R from "../guardrails/rules";
@@ -64,16 +62,16 @@ export interface WorkloadKubernetesProps {
   readonly createNamespace?: boolean;
   /** Name of the Kubernetes service account (a DNS-1123 subdomain). */
   readonly serviceAccountName: string;
-  /** Adds `azure.workload.identity/tenant-id` to the service account. @default none (the cluster's tenant) */
+  /** Adds `azure.workload.identity/tenant-id` to the service account. @default - none (the cluster's tenant) */
   readonly tenantId?: string;
   /**
    * Adds `azure.workload.identity/service-account-token-expiration` (3600–86400 seconds).
-   * @default none (the webhook's default, 3600)
+   * @default - none (the webhook's default, 3600)
    */
   readonly tokenExpirationSeconds?: number;
-  /** Extra labels on the service account. @default none */
+  /** Extra labels on the service account. @default - none */
   readonly serviceAccountLabels?: Record<string, string>;
-  /** Extra annotations on the service account. @default none */
+  /** Extra annotations on the service account. @default - none */
   readonly serviceAccountAnnotations?: Record<string, string>;
   /**
    * How long pods wait after the federated credential (and anything added with
@@ -83,7 +81,7 @@ export interface WorkloadKubernetesProps {
    * @default "30s"
    */
   readonly propagationDelay?: string;
-  /** The Kubernetes provider for the service account, namespace and pods. @default the stack's default provider */
+  /** The Kubernetes provider for the service account, namespace and pods. @default - the stack's default provider */
   readonly kubernetesProvider?: TerraformProvider;
   /**
    * `terraform`: the namespace, service account, pods, deployments and SecretProviderClasses are
@@ -107,9 +105,9 @@ export interface WorkloadKubernetesProps {
 export interface SecretsStoreObject {
   /** Name in the vault. */
   readonly name: string;
-  /** File name in the mount. @default the name */
+  /** File name in the mount. @default - the object's `name` */
   readonly alias?: string;
-  /** Object type. @default "secret" */
+  /** What kind of Key Vault object it is. @default "secret" */
   readonly type?: "secret" | "key" | "cert";
   /** Version to pin. @default "" (the latest) */
   readonly version?: string;
@@ -123,7 +121,7 @@ export interface SecretProviderClassProps {
   readonly vault: IWorkloadKeyVault;
   /** The objects to mount. At least one. */
   readonly objects: SecretsStoreObject[];
-  /** Tenant of the vault. @default the vault's tenant */
+  /** Tenant of the vault. @default - the vault's tenant */
   readonly tenantId?: string;
 }
 
@@ -132,7 +130,7 @@ export interface SecretProviderClassProps {
  * manifest written for GitOps (manifests mode).
  */
 export interface WorkloadObject<T extends TerraformResource> {
-  /** The object's name. */
+  /** The Kubernetes object's `metadata.name`. */
   readonly name: string;
   /** The resource, in terraform mode. */
   readonly resource?: T;
@@ -149,13 +147,13 @@ export interface WorkloadObject<T extends TerraformResource> {
 export abstract class WorkloadBase extends Construct {
   /** The principal that the service account acts as. */
   public abstract readonly principal: IWorkloadPrincipal;
-  /** The namespace name. */
+  /** The namespace the service account and the pods are in: `namespace`, `"default"` unless given. */
   public readonly namespaceName: string;
-  /** The service account name. */
+  /** The service account's name: `serviceAccountName`, the subject's last part. */
   public readonly serviceAccountName: string;
   /** The federated subject, `system:serviceaccount:<namespace>:<serviceAccountName>`. */
   public readonly subject: string;
-  /** How Kubernetes objects are managed. */
+  /** How the workload's Kubernetes objects are managed: Terraform resources, or GitOps manifest templates. */
   public readonly kubernetesObjects: "terraform" | "manifests";
   /** The `kubernetes_service_account_v1` (terraform mode). */
   public serviceAccount?: ServiceAccountV1;
@@ -293,7 +291,7 @@ export abstract class WorkloadBase extends Construct {
 
   /**
    * The RBAC that lets this service account use the bound identity: a ClusterRole with the rule
-   * apiGroups ["cid.wi.aks.azure.com"], resources [<client id>], verbs ["use-managed-identity"]
+   * `apiGroups: ["cid.wi.aks.azure.com"], resources: ["<client id>"], verbs: ["use-managed-identity"]`
    * (identity-bindings.md, "Authorize namespaces and service accounts"), bound to this service
    * account alone. One pair per workload (not one shared role per identity), so that workloads in
    * different stacks never create the same object, and the review sees each allowed subject.
@@ -541,8 +539,9 @@ export abstract class WorkloadBase extends Construct {
   }
 
   /**
-   * Pod-template metadata with {@link IDENTITY_SETTINGS_ANNOTATION}: `client-id=…;tenant-id=…;
-   * token-expiration=…` (the parts that are set), so a change of identity rolls the deployment.
+   * Pod-template metadata with the `IDENTITY_SETTINGS_ANNOTATION`,
+   * `client-id=…;tenant-id=…;token-expiration=…` (the parts that are set), so a change of identity
+   * rolls the deployment.
    */
   private withIdentitySettings(metadata: any): any {
     const value = Object.entries(this.identitySettings)

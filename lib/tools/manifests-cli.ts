@@ -23,7 +23,7 @@ import {
   renderYaml,
   TEMPLATE_EXTENSION,
   writeOwnership,
-} from "../kubernetes/private/manifest-files";
+} from "../kubernetes/manifest-files";
 
 const USAGE = [
   "usage: azwi-manifests --outputs OUTPUTS.json --out DIR [--stack STACK] SYNTH_DIR",

@@ -29,10 +29,10 @@ export interface FederatedApplicationWorkloadProps extends WorkloadKubernetesPro
   /**
    * An existing application to federate with (pass the same object to share it: credentials are
    * then created one after another and counted against the limit of 20).
-   * @default a new application and service principal named `applicationDisplayName`
+   * @default - a new application and service principal named `applicationDisplayName`
    */
   readonly application?: IFederatedApplication;
-  /** Display name of the new application. @default `wi-<namespace>-<serviceAccountName>` */
+  /** Display name of the new application. @default - `wi-<namespace>-<serviceAccountName>` */
   readonly applicationDisplayName?: string;
   /**
    * Owners (object ids) of the new application and its service principal, besides the deployer.
@@ -40,7 +40,7 @@ export interface FederatedApplicationWorkloadProps extends WorkloadKubernetesPro
    * azuread assigns no owner by default, and a deployer whose Graph permission is
    * `Application.ReadWrite.OwnedBy` can manage only applications it owns: without itself among
    * the owners, its next plan fails with 403 and leaves the application orphaned.
-   * @default none besides the deployer
+   * @default - none besides the deployer
    */
   readonly owners?: string[];
   /**
@@ -49,7 +49,7 @@ export interface FederatedApplicationWorkloadProps extends WorkloadKubernetesPro
    * @default true
    */
   readonly deployerIsOwner?: boolean;
-  /** Name (display name) of the federated credential. @default `fic-<namespace>-<serviceAccountName>` */
+  /** Name (display name) of the federated credential. @default - `fic-<namespace>-<serviceAccountName>` */
   readonly federatedCredentialName?: string;
 }
 

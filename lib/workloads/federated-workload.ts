@@ -26,22 +26,22 @@ export interface FederatedWorkloadProps extends WorkloadKubernetesProps {
    * `azure.workload.identity/use-identity-binding: "true"` (their tokens have the audience
    * `api://AKSIdentityBinding`). `identity` and `issuer`, when given, must be the binding's
    * identity and cluster. See docs/identity-bindings.md for the preview's prerequisites.
-   * @default none (direct federation: one federated credential for this service account)
+   * @default - none (direct federation: one federated credential for this service account)
    */
   readonly identityBinding?: IIdentityBinding;
   /**
    * An identity to federate with – an existing one, or one shared with other workloads (pass the
    * same object: their credentials are then created one after another).
-   * @default a new user-assigned identity named `identityName`
+   * @default - a new user-assigned identity named `identityName`
    */
   readonly identity?: IManagedIdentity;
-  /** Name of the new identity (ignored when `identity` is given). @default `id-<namespace>-<serviceAccountName>` */
+  /** Name of the new identity (ignored when `identity` is given). @default - `id-<namespace>-<serviceAccountName>` */
   readonly identityName?: string;
   /** Resource group of the new identity. Required unless `identity` is given. */
   readonly resourceGroupName?: string;
   /** Region of the new identity. Required unless `identity` is given. */
   readonly location?: string;
-  /** Name of the federated identity credential. @default `fic-<namespace>-<serviceAccountName>` */
+  /** Name of the federated identity credential. @default - `fic-<namespace>-<serviceAccountName>` */
   readonly federatedCredentialName?: string;
 }
 
@@ -63,6 +63,7 @@ export class FederatedWorkload extends WorkloadBase {
    */
   public readonly issuerUrl: string;
 
+  /** The identity the workload's pods act as (the same object as {@link FederatedWorkload.identity}). */
   public get principal(): IManagedIdentity {
     return this.identity;
   }

@@ -13,6 +13,7 @@ export type Severity = "error" | "warning";
 export interface SecurityRule {
   /** Stable id, e.g. `AZWI003`. */
   readonly id: string;
+  /** What a finding of the rule does to the synth: an error fails it, a warning is printed. */
   readonly severity: Severity;
   /** What the rule checks. */
   readonly title: string;
