@@ -14,6 +14,7 @@ module.exports = {
     "<rootDir>/__tests__/security-rules.test.ts",
     "<rootDir>/__tests__/security-checks.test.ts",
     "<rootDir>/__tests__/registry.test.ts",
+    "<rootDir>/__tests__/registry-names.test.ts",
     "<rootDir>/__tests__/ordering.test.ts",
     "<rootDir>/__tests__/rules.test.ts",
   ],

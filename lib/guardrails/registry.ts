@@ -325,9 +325,9 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
     const stacks = new Set(credentials.map((c) => TerraformStack.of(c)));
     if (byConstruct === credentials.length || (byConstruct === 0 && stacks.size === 1)) continue;
     // On the first credential over the limit, or, when its stack has no construct of this library
-    // (the pass does not run there), on the first credential in a stack where it runs.
-    const over = [credentials[MAX_FEDERATED_CREDENTIALS_PER_IDENTITY], ...credentials].find((c) => hasRegistry(TerraformStack.of(c)));
-    if (!over) continue;
+    // (the pass does not run there), on the first credential in a stack where it runs, if any.
+    const beyond = credentials[MAX_FEDERATED_CREDENTIALS_PER_IDENTITY];
+    const over = [beyond, ...credentials].find((c) => hasRegistry(TerraformStack.of(c))) ?? beyond;
     const label = `${credentials.length} federated credentials on ${what} ${JSON.stringify(holder)}`;
     limits.set(over, `${label} (made in ${[...stacks].map((st) => st.node.path).join(", ")}${byConstruct ? `, ${byConstruct} of them through ManagedIdentity` : ""}); Entra allows ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per ${what}, so the creates beyond it would fail – spread the workloads over more ${what === "identity" ? "identities" : "applications"}`);
   }
@@ -347,25 +347,26 @@ export class RealNameRegistry implements IAspect {
   public visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;
     const { found, mixed, limits } = duplicatesOf(node.node.root);
+    // Where a problem is reported: on a stack the pass runs on (one with a construct of this
+    // library), so it fails the synth under skipValidation too; when neither place is on one, on the
+    // second place all the same, which cdktf validates like any construct.
+    const reportsHere = (stack: TerraformStack) => stack === node || !hasRegistry(stack);
     for (const [at, message] of limits) {
-      // Reported on a stack the pass runs on: the credential's, or else the first one's.
-      if (TerraformStack.of(at) === node) reportOnce(at, message);
+      if (reportsHere(TerraformStack.of(at))) reportOnce(at, message);
     }
     for (const [at, claims] of found) {
-      // The pass runs on the stacks the library is used in: a second claim made in any other stack
-      // is reported on the first one's construct instead.
       const here = TerraformStack.of(at);
-      const covered = hasRegistry(here);
       for (const claim of claims) {
-        if (!covered) {
-          if (TerraformStack.of(claim.first.at) !== node) continue;
+        const firstStack = TerraformStack.of(claim.first.at);
+        if (!hasRegistry(here) && hasRegistry(firstStack)) {
+          if (firstStack !== node) continue;
           reportOnce(
             claim.first.at,
             `${claim.label} is also created by ${claim.where} (a stack with no construct of this library); names are unique in ${claim.scope}, so one of the two creates would fail – create it once and share that object`,
           );
           continue;
         }
-        if (here !== node) continue;
+        if (!reportsHere(here)) continue;
         const gitOps = claim.at !== claim.first.at && [claim, claim.first].some((c) => c.where !== c.at.node.path);
         const consequence = gitOps
           ? "a cluster holds one object of that name, so whichever applies it second fails (AlreadyExists) or overwrites the other's, and the two keep undoing each other"

@@ -1,0 +1,216 @@
+/**
+ * The registry's table of real names, type by type: for every resource type it knows, a second
+ * resource with the same name (compared as the service compares it) is refused with what the name
+ * is and where it is unique, and a name that differs is not. The user's own provider resources are
+ * used, beside one construct of the library (the registry runs on the stacks the library is in).
+ */
+import { App, TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registry";
+import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
+import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
+import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
+import { ApplicationFederatedIdentityCredential } from "@cdktf/provider-azuread/lib/application-federated-identity-credential";
+import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
+import { ClusterRoleV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-v1";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { Deployment } from "@cdktf/provider-kubernetes/lib/deployment";
+import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { Namespace } from "@cdktf/provider-kubernetes/lib/namespace";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { Pod } from "@cdktf/provider-kubernetes/lib/pod";
+import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
+import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
+import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { ServiceAccount } from "@cdktf/provider-kubernetes/lib/service-account";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { AksWithOidc, ManagedIdentity } from "../lib";
+
+const TENANT = "00000000-0000-0000-0000-000000000000";
+const OBJECT = "11111111-1111-1111-1111-111111111111";
+const VAULT_ID = "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-apps";
+
+function errorsOf(app: App): string {
+  try {
+    app.synth();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "";
+}
+
+/** One stack with the library in it (a ManagedIdentity) and two resources made by `make` with the two names. */
+function azureApp(make: (scope: Construct, id: string, name: string) => void, first: string, second: string): App {
+  const app = Testing.app();
+  const s = new TerraformStack(app, "s");
+  new AzurermProvider(s, "azurerm", { features: [{}] });
+  new AzureadProvider(s, "azuread", {});
+  new ManagedIdentity(s, "library", { name: "id-library", resourceGroupName: "rg-library", location: "eastus" });
+  make(s, "one", first);
+  make(s, "two", second);
+  return app;
+}
+
+const AZURE: [string, (scope: Construct, id: string, name: string) => void, RegExp][] = [
+  ["azurerm_resource_group", (s, id, name) => new ResourceGroup(s, id, { name, location: "eastus" }), /resource group \(name "RG-Apps"\) is already created by s\/one; names are unique in its subscription/],
+  [
+    "azurerm_key_vault",
+    (s, id, name) => new KeyVault(s, id, { name, resourceGroupName: `rg-${id}`, location: "eastus", tenantId: TENANT, skuName: "standard" }),
+    /Key Vault \(name "RG-Apps"\) is already created by s\/one; names are unique in all of Azure \(vault names are global DNS names\)/,
+  ],
+  [
+    "azurerm_container_registry",
+    (s, id, name) => new ContainerRegistry(s, id, { name, resourceGroupName: `rg-${id}`, location: "eastus", sku: "Basic" }),
+    /container registry \(name "RG-Apps"\) is already created by s\/one; names are unique in all of Azure \(registry names are global DNS names\)/,
+  ],
+  [
+    "azurerm_user_assigned_identity",
+    (s, id, name) => new UserAssignedIdentity(s, id, { name, resourceGroupName: "rg", location: "eastus" }),
+    /user-assigned identity \(resource_group_name "rg", name "RG-Apps"\) is already created by s\/one; names are unique in its resource group/,
+  ],
+  [
+    "azurerm_kubernetes_cluster",
+    (s, id, name) =>
+      new KubernetesCluster(s, id, { name, resourceGroupName: "rg", location: "eastus", dnsPrefix: id, defaultNodePool: { name: "system", vmSize: "Standard_D2s_v5" }, identity: { type: "SystemAssigned" } }),
+    /AKS cluster \(resource_group_name "rg", name "RG-Apps"\) is already created by s\/one; names are unique in its resource group/,
+  ],
+  [
+    "azurerm_key_vault_secret",
+    (s, id, name) => new KeyVaultSecret(s, id, { name, keyVaultId: VAULT_ID, valueWoVersion: 1, valueWo: "x" }),
+    /Key Vault secret \(key_vault_id "[^"]+", name "RG-Apps"\) is already created by s\/one; names are unique in its vault/,
+  ],
+  [
+    "azurerm_key_vault_access_policy",
+    (s, id, name) => new KeyVaultAccessPolicyA(s, id, { keyVaultId: VAULT_ID, tenantId: TENANT, objectId: name === "rg-apps" ? OBJECT : OBJECT.toUpperCase().replace(/1/g, "1") }),
+    /Key Vault access policy \(key_vault_id "[^"]+", object_id "11111111-1111-1111-1111-111111111111"\) is already created by s\/one; names are unique in its vault \(one per object id\)/,
+  ],
+  [
+    "azurerm_role_assignment",
+    (s, id, name) => new RoleAssignment(s, id, { scope: name === "rg-apps" ? VAULT_ID : VAULT_ID.toUpperCase(), principalId: OBJECT, roleDefinitionName: "Key Vault Secrets User" }),
+    /role assignment \(scope "[^"]+", principal_id "11111111-1111-1111-1111-111111111111", role_definition_name "Key Vault Secrets User"\) is already created by s\/one; names are unique in its scope \(Azure answers RoleAssignmentExists\)/,
+  ],
+  [
+    "azurerm_federated_identity_credential (by name)",
+    (s, id, name) =>
+      new FederatedIdentityCredential(s, id, { name, resourceGroupName: "rg", parentId: VAULT_ID, audience: ["api://AzureADTokenExchange"], issuer: "https://issuer.example.com/", subject: `system:serviceaccount:apps:${id}` }),
+    /federated credential \(parent_id "[^"]+", name "RG-Apps"\) is already created by s\/one; names are unique in its identity/,
+  ],
+  [
+    "azuread_application_federated_identity_credential (by name)",
+    (s, id, name) =>
+      new ApplicationFederatedIdentityCredential(s, id, {
+        applicationId: "/applications/33333333-3333-3333-3333-333333333333",
+        displayName: name,
+        audiences: ["api://AzureADTokenExchange"],
+        issuer: "https://issuer.example.com/",
+        subject: `system:serviceaccount:apps:${id}`,
+      }),
+    /application federated credential \(application_id "[^"]+", display_name "RG-Apps"\) is already created by s\/one; names are unique in its application/,
+  ],
+];
+
+describe("Azure and Entra names, compared without case", () => {
+  test.each(AZURE)("%s: a second resource of the same name in other case is refused, saying what the name is and where it is unique", (_type, make, message) => {
+    expect(errorsOf(azureApp(make, "rg-apps", "RG-Apps"))).toMatch(message);
+  });
+
+  test.each(AZURE.filter(([type]) => !/access_policy|role_assignment/.test(type)))("%s: another name is no collision", (_type, make) => {
+    expect(errorsOf(azureApp(make, "rg-apps", "rg-other"))).not.toMatch(/is already created by/);
+  });
+});
+
+describe("federated credentials by issuer and subject, compared with case", () => {
+  const credential = (subject: (id: string) => string) => (s: Construct, id: string) =>
+    new FederatedIdentityCredential(s, id, { name: `fic-${id}`, resourceGroupName: "rg", parentId: VAULT_ID, audience: ["api://AzureADTokenExchange"], issuer: "https://issuer.example.com/", subject: subject(id) });
+  const application = (subject: (id: string) => string) => (s: Construct, id: string) =>
+    new ApplicationFederatedIdentityCredential(s, id, {
+      applicationId: "/applications/33333333-3333-3333-3333-333333333333",
+      displayName: `fic-${id}`,
+      audiences: ["api://AzureADTokenExchange"],
+      issuer: "https://issuer.example.com/",
+      subject: subject(id),
+    });
+
+  test("two managed-identity credentials with one issuer and subject are refused", () => {
+    expect(errorsOf(azureApp(credential(() => "system:serviceaccount:apps:api"), "", ""))).toMatch(
+      /\[s\/two\] federated credential \(parent_id "[^"]+", issuer "https:\/\/issuer\.example\.com\/", subject "system:serviceaccount:apps:api"\) is already created by s\/one; names are unique in its identity \(one credential per issuer and subject\)/,
+    );
+  });
+
+  test("subjects that differ only in case are two credentials (Entra compares subjects exactly)", () => {
+    expect(errorsOf(azureApp(credential((id) => (id === "one" ? "system:serviceaccount:apps:api" : "system:serviceaccount:apps:API")), "", ""))).not.toMatch(/is already created by/);
+  });
+
+  test("two application credentials with one issuer and subject are refused", () => {
+    expect(errorsOf(azureApp(application(() => "system:serviceaccount:apps:api"), "", ""))).toMatch(
+      /\[s\/two\] application federated credential \(application_id "[^"]+", issuer "https:\/\/issuer\.example\.com\/", subject "system:serviceaccount:apps:api"\) is already created by s\/one; names are unique in its application \(one credential per issuer and subject\)/,
+    );
+  });
+});
+
+/** A cluster in "platform", and stacks "a" and "b" that each make one object through that cluster's provider. */
+function kubernetesApp(make: (scope: Construct, id: string, name: string) => void, names: [string, string] = ["api", "api"]): App {
+  const app = Testing.app();
+  const platform = new TerraformStack(app, "platform");
+  new AzurermProvider(platform, "azurerm", { features: [{}] });
+  const aks = new AksWithOidc(platform, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+  for (const [i, id] of ["a", "b"].entries()) {
+    const s = new TerraformStack(app, id);
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    aks.kubernetesProvider(s, "kubernetes");
+    make(s, "object", names[i]);
+  }
+  return app;
+}
+
+const meta = (name: string) => ({ metadata: { name, namespace: "apps" } });
+const clusterMeta = (name: string) => ({ metadata: { name } });
+const container = { container: [{ name: "c", image: "nginx:1.27" }] };
+const template = (name: string) => ({ selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: container } });
+
+const KUBERNETES: [string, string, (scope: Construct, id: string, name: string) => void][] = [
+  ["kubernetes_namespace", "Namespace api", (s, id, name) => new Namespace(s, id, clusterMeta(name))],
+  ["kubernetes_namespace_v1", "Namespace api", (s, id, name) => new NamespaceV1(s, id, clusterMeta(name))],
+  ["kubernetes_service_account", "ServiceAccount apps/api", (s, id, name) => new ServiceAccount(s, id, meta(name))],
+  ["kubernetes_service_account_v1", "ServiceAccount apps/api", (s, id, name) => new ServiceAccountV1(s, id, meta(name))],
+  ["kubernetes_pod", "Pod apps/api", (s, id, name) => new Pod(s, id, { ...meta(name), spec: container })],
+  ["kubernetes_pod_v1", "Pod apps/api", (s, id, name) => new PodV1(s, id, { ...meta(name), spec: container })],
+  ["kubernetes_deployment", "Deployment apps/api", (s, id, name) => new Deployment(s, id, { ...meta(name), spec: template(name) })],
+  ["kubernetes_deployment_v1", "Deployment apps/api", (s, id, name) => new DeploymentV1(s, id, { ...meta(name), spec: template(name) })],
+  ["kubernetes_secret_v1", "Secret apps/api", (s, id, name) => new SecretV1(s, id, meta(name))],
+  ["kubernetes_config_map_v1", "ConfigMap apps/api", (s, id, name) => new ConfigMapV1(s, id, meta(name))],
+  ["kubernetes_role_v1", "Role apps/api", (s, id, name) => new RoleV1(s, id, { ...meta(name), rule: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] })],
+  ["kubernetes_role_binding_v1", "RoleBinding apps/api", (s, id, name) => new RoleBindingV1(s, id, { ...meta(name), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "r" }, subject: [{ kind: "ServiceAccount", name: "sa", namespace: "apps" }] })],
+  ["kubernetes_cluster_role_v1", "ClusterRole api", (s, id, name) => new ClusterRoleV1(s, id, { ...clusterMeta(name), rule: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] })],
+  ["kubernetes_cluster_role_binding_v1", "ClusterRoleBinding api", (s, id, name) => new ClusterRoleBindingV1(s, id, { ...clusterMeta(name), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "r" }, subject: [{ kind: "ServiceAccount", name: "sa", namespace: "apps" }] })],
+];
+
+// Stacks "a" and "b" hold no construct of the library: the pass runs on the platform stack and reports on them.
+describe("Kubernetes objects, per cluster and kind, compared with case", () => {
+  test.each(KUBERNETES)("%s: the same object from two stacks on one cluster is refused as %s", (_type, shown, make) => {
+    expect(errorsOf(kubernetesApp(make))).toMatch(new RegExp(`\\[b/object\\] Kubernetes ${shown.replace("/", "\\/")} on cluster rg/aks is already created by a/object; names are unique in its cluster`));
+  });
+
+  test.each(KUBERNETES)("%s: names that differ only in case are two objects", (_type, _shown, make) => {
+    expect(errorsOf(kubernetesApp(make, ["api", "API"]))).not.toMatch(/is already created by/);
+  });
+
+  test("an object without a namespace is in the default namespace", () => {
+    expect(errorsOf(kubernetesApp((s, id, name) => new ConfigMapV1(s, id, { metadata: { name, namespace: name === "api" ? undefined : "default" } }), ["api", "api"]))).toMatch(
+      /Kubernetes ConfigMap default\/api on cluster rg\/aks is already created by a\/object/,
+    );
+  });
+
+  test("one name in two namespaces is two objects", () => {
+    let n = 0;
+    expect(errorsOf(kubernetesApp((s, id, name) => new ConfigMapV1(s, id, { metadata: { name, namespace: `ns-${n++}` } })))).not.toMatch(/is already created by/);
+  });
+});
