@@ -18,6 +18,8 @@ module.exports = {
   // file would dominate; `npm test` runs `tsc --noEmit` once before jest instead.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   moduleFileExtensions: ["ts", "js", "json"],
+  // cdktf's zip library, loaded on first use instead of with cdktf in every test file (see the file).
+  moduleNameMapper: { "^archiver$": "<rootDir>/__tests__/support/archiver-on-first-use.js" },
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   // Lists every test by name, so a skipped tier (terraform validate) shows as skipped.
   verbose: true,
