@@ -6,10 +6,16 @@
 //   4. the same resources as a naive cdktf app (package-root imports, ts-node), side by side,
 //   5. `npm test`.
 // Usage: npm run bench [-- --runs 5] [-- --quick]   (--quick: 3 runs, N up to 100, no naive type-check)
+//        npm run bench -- --tests [--runs 3]   (only the test suite's rows, with CPU time: bench/tests.js)
 "use strict";
 const { bin, once, measure: measureN, fmt, machine } = require("./measure");
 
 const args = process.argv.slice(2);
+if (args.includes("--tests")) {
+  const i = args.indexOf("--runs");
+  require("./tests").main(i >= 0 ? Number(args[i + 1]) : 3);
+  process.exit(0);
+}
 const quick = args.includes("--quick");
 const runsArg = args.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 5;
