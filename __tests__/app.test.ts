@@ -1,7 +1,10 @@
 import { acrossStacks, all, expr, only, sharedPerTest, synthApp } from "./support/helpers";
 
+/** The default app's synth output, shared by the tests that read it. */
+const defaultApp = sharedPerTest(() => synthApp());
+
 describe("the default app (platform + workload stacks)", () => {
-  const synthesized = sharedPerTest(() => synthApp().stacks);
+  const synthesized = () => defaultApp().stacks;
   let stacks: Record<string, any>;
   let platform: any;
   let workload: any;
@@ -93,7 +96,7 @@ describe("the default app (platform + workload stacks)", () => {
     const fic = only(workload, "azurerm_federated_identity_credential").name;
     const grant = only(workload, "azurerm_role_assignment").name;
     const secret = only(workload, "azurerm_key_vault_secret").name;
-    expect(sleep.body.depends_on.sort()).toEqual(
+    expect([...sleep.body.depends_on].sort()).toEqual(
       [`azurerm_federated_identity_credential.${fic}`, `azurerm_role_assignment.${grant}`, `azurerm_key_vault_secret.${secret}`].sort(),
     );
   });
@@ -145,7 +148,7 @@ describe("the app's settings", () => {
 
 describe("the default app's Terraform", () => {
   test("matches the reviewed snapshot, which holds no machine path", () => {
-    const { outdir, stacks } = synthApp();
+    const { outdir, stacks } = defaultApp();
     const text = JSON.stringify(stacks, null, 2);
     expect([text.includes(process.cwd()), text.includes(outdir)]).toEqual([false, false]);
     expect(stacks).toMatchSnapshot();

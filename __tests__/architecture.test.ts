@@ -1,6 +1,6 @@
 /**
- * The layout as a rule: built from madge's dependency graph (type-only imports included), so a
- * layering violation fails the suite the way `npm run cycles` fails on a cycle.
+ * The layout as a rule: built from madge's dependency graph (type-only imports included), an import
+ * cycle or a layering violation fails the suite. `npm run test:package` runs it (jest.package.config.js).
  */
 import * as fs from "fs";
 import * as path from "path";

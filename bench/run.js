@@ -3,13 +3,18 @@
 //   1. the default app's synth (the cdktf.json app command alone),
 //   2. `npx cdktf synth` end to end,
 //   3. one stack with N = 1, 10, 100, 1000 FederatedWorkloads (each with a grant and a pod),
-//   4. the same resources as a naive cdktf app (package-root imports, ts-node), side by side,
-//   5. `npm test`.
+//   4. the same resources as a naive cdktf app (package-root imports, ts-node), side by side.
 // Usage: npm run bench [-- --runs 5] [-- --quick]   (--quick: 3 runs, N up to 100, no naive type-check)
+//        npm run bench -- --tests [--runs 3]   (only the test suite's rows, with CPU time: bench/tests.js)
 "use strict";
 const { bin, once, measure: measureN, fmt, machine } = require("./measure");
 
 const args = process.argv.slice(2);
+if (args.includes("--tests")) {
+  const i = args.indexOf("--runs");
+  require("./tests").main(i >= 0 ? Number(args[i + 1]) : 3);
+  process.exit(0);
+}
 const quick = args.includes("--quick");
 const runsArg = args.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 5;
@@ -47,8 +52,6 @@ for (const n of sizes) {
   rows.push(row);
 }
 const phases = once("node", ["scripts/app.js", "bench/scale-app.ts"], { BENCH_WORKLOADS: String(sizes[sizes.length - 1]), BENCH_PHASES: "1" });
-const tests = measure("`npm test` (tsc --noEmit + jest)", "npm", ["test", "--silent"], {}, 1);
-rows.push(tests);
 
 const out = [];
 out.push(machine());

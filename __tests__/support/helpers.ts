@@ -4,7 +4,7 @@ import * as path from "path";
 import { App, DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenization } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { AppConfig, buildApp, loadConfig } from "../../stacks";
+import type { AppConfig } from "../../stacks";
 import { expectValidStack, expectValidSynthOutput } from "./schema-validation";
 
 /** A stack with the azurerm and kubernetes providers, as a user's own stack would have. */
@@ -37,14 +37,18 @@ export function only(json: any, type: string, kind: "resource" | "data" = "resou
 
 /** The config the app uses with nothing set, with overrides. */
 export function defaultConfig(env: Record<string, string> = {}): AppConfig {
-  return loadConfig((name) => env[name]);
+  return appModule().loadConfig((name) => env[name]);
 }
+
+// The app (stacks/, with the environment files' loader) is loaded when a test first asks for it:
+// most test files build their own stacks and need only the library.
+const appModule = (): typeof import("../../stacks") => require("../../stacks");
 
 /** Synthesizes the whole app (all stacks, cross-stack wiring) into a temp dir, checked against the provider schemas. */
 export function synthApp(env: Record<string, string> = {}): { outdir: string; stacks: Record<string, any> } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-app-"));
   const app = new App({ outdir });
-  buildApp(app, defaultConfig(env));
+  appModule().buildApp(app, defaultConfig(env));
   app.synth();
   expectValidSynthOutput(outdir);
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));

@@ -20,6 +20,18 @@ export function synthDir(env: Record<string, string> = {}, extend?: (app: App) =
   return outdir;
 }
 
+const synthesized = new Map<string, string>();
+/**
+ * The app's synth output for `env`, synthesized on first use and then shared by the tests of the
+ * file that ask for the same settings. Read it only: {@link edited} copies it.
+ */
+export function sharedSynthDir(env: Record<string, string> = {}): string {
+  const key = JSON.stringify(Object.entries(env).sort());
+  let dir = synthesized.get(key);
+  if (dir === undefined) synthesized.set(key, (dir = synthDir(env)));
+  return dir;
+}
+
 /** Copies a synth dir and edits one stack's JSON. */
 export function edited(dir: string, stack: string, edit: (json: any) => void): string {
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), "azwi-review-edit-"));
@@ -31,11 +43,6 @@ export function edited(dir: string, stack: string, edit: (json: any) => void): s
   return copy;
 }
 
-/** One Mermaid text through {@link checkMermaidAll}: ok and the diagram type, or not ok and the parser's message. */
-export function checkMermaid(text: string): { ok: boolean; output: string } {
-  const [result] = checkMermaidAll([text]);
-  return { ok: result.startsWith("ok:"), output: result.replace(/^(ok|error):/, "") };
-}
 
 
 export const model = (dir: string) => buildModel(loadSynthOutput(dir));
