@@ -67,7 +67,8 @@ const KUBERNETES_KINDS: Record<string, string> = {
 
 interface Claim {
   readonly key: string;
-  readonly label: string;
+  /** What is claimed, for the message (made only for a second claim). */
+  readonly label: () => string;
   readonly scope: string;
   readonly resource: TerraformResource;
 }
@@ -151,9 +152,9 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   if (rule) {
     const values = rule.parts.map((p) => valueOf(resource, attrs, p, index));
     if (values[values.length - 1] === undefined && rule.parts.length > 1 && rule.parts[rule.parts.length - 1] !== "application_id" && rule.parts[rule.parts.length - 1] !== "role_definition_id") return [];
-    const shown = rule.parts.map((p, i) => (values[i] === undefined ? undefined : `${p} ${JSON.stringify(values[i])}`)).filter(Boolean).join(", ");
+    const shown = () => rule.parts.map((p, i) => (values[i] === undefined ? undefined : `${p} ${JSON.stringify(values[i])}`)).filter(Boolean).join(", ");
     const key = `${resource.terraformResourceType}|${values.map((v) => v ?? "").join("|")}`;
-    return [{ key: rule.caseInsensitive ? key.toLowerCase() : key, label: `${rule.what} (${shown})`, scope: rule.scope, resource }];
+    return [{ key: rule.caseInsensitive ? key.toLowerCase() : key, label: () => `${rule.what} (${shown()})`, scope: rule.scope, resource }];
   }
   const cluster = clusterOf(resource);
   if (!cluster) return [];
@@ -161,7 +162,7 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const name = meta && valueOf(resource, meta, "name", index);
   if (!name) return [];
   const namespace = kind === "Namespace" || kind.startsWith("Cluster") ? "" : (valueOf(resource, meta!, "namespace", index) ?? "default");
-  return [{ key: `k8s|${cluster}|${kind}|${namespace}|${name}`, label: `Kubernetes ${kind} ${namespace ? `${namespace}/` : ""}${name} on cluster ${cluster}`, scope: "its cluster", resource }];
+  return [{ key: `k8s|${cluster}|${kind}|${namespace}|${name}`, label: () => `Kubernetes ${kind} ${namespace ? `${namespace}/` : ""}${name} on cluster ${cluster}`, scope: "its cluster", resource }];
 }
 
 type Duplicates = Map<TerraformResource, Claim & { first: TerraformResource }>;
@@ -200,7 +201,7 @@ export class RealNameRegistry implements IAspect {
       const first = (claim.first as TerraformElement).node.path;
       reportOnce(
         resource,
-        `${claim.label} is already created by ${first}; names are unique in ${claim.scope}, so the second create would fail (the resource already exists) – create it once and share that object`,
+        `${claim.label()} is already created by ${first}; names are unique in ${claim.scope}, so the second create would fail (the resource already exists) – create it once and share that object`,
       );
     }
   }

@@ -755,7 +755,7 @@ const STRING_TOKEN_MARKER = /\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
 function podSpecRecord(spec: unknown): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const asValue = (v: unknown) => ({ $value: values.push(v) - 1 });
-  const plainString = (s: string) => !/[$%]\{/.test(s.replace(STRING_TOKEN_MARKER, ""));
+  const plainString = (s: string) => !s.includes("{") || !/[$%]\{/.test(s.replace(STRING_TOKEN_MARKER, ""));
   const canonical = (v: unknown): unknown => {
     if (typeof v === "string") return plainString(v) ? v : asValue(v);
     if (v === null || typeof v === "boolean") return v;
