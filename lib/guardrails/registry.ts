@@ -136,6 +136,17 @@ function synthesizedArguments(resource: TerraformResource | TerraformDataSource)
   }
 }
 
+/**
+ * A Kubernetes resource's `metadata` as configured, from the provider class's `metadataInput`
+ * getter when it has one (every generated kubernetes_* resource with a metadata block does): name
+ * and namespace read the same there as in the synthesized block, and reading them does not convert
+ * the whole resource (a pod's spec) to Terraform. Otherwise the synthesized arguments.
+ */
+function kubernetesMetadata(resource: TerraformResource): Record<string, unknown> | undefined {
+  if ("metadataInput" in resource) return { metadata: (resource as unknown as { metadataInput: unknown }).metadataInput };
+  return synthesizedArguments(resource);
+}
+
 /** The cluster a Kubernetes resource's provider talks to, when a cluster construct made the provider. */
 function clusterOf(resource: TerraformResource): string | undefined {
   const provider = resource.provider ?? defaultKubernetesProvider(resource);
@@ -147,7 +158,7 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const rule = NAME_RULES[resource.terraformResourceType];
   const kind = KUBERNETES_KINDS[resource.terraformResourceType];
   if (!rule && !kind) return [];
-  const attrs = synthesizedArguments(resource);
+  const attrs = kind ? kubernetesMetadata(resource) : synthesizedArguments(resource);
   if (!attrs) return [];
   if (rule) {
     const values = rule.parts.map((p) => valueOf(resource, attrs, p, index));
