@@ -54,7 +54,43 @@ describe("pods survive the webhook's mutation (no replacement on the next plan)"
     const pod = only(json, "kubernetes_pod_v1").body;
     // Terraform rejects "${terraform_data.x}" in replace_triggered_by in JSON; the address form works.
     expect(pod.lifecycle.replace_triggered_by).toEqual([`terraform_data.${data.name}`]);
-    expect(data.body.triggers_replace.spec.container[0].env).toEqual([{ name: "A", value: "1" }]);
+    expect(JSON.parse(data.body.triggers_replace.spec).container[0].env).toEqual([{ name: "A", value: "1" }]);
+  });
+
+  test("the pod's record holds the spec as one JSON text, with each reference in place for Terraform to interpolate", () => {
+    const s = newStack();
+    const identity = new ManagedIdentity(s, "other", { name: "id-other", resourceGroupName: "rg", location: "eastus" });
+    workload(s).addPod("pod", { name: "p", containers: [container({ OTHER: identity.clientId, QUOTED: 'say "hi"' })] });
+    const json = synth(s);
+    const record = only(json, "terraform_data").body.triggers_replace;
+    expect(typeof record.spec).toBe("string");
+    expect(JSON.parse(record.spec).container[0].env).toEqual([
+      { name: "OTHER", value: `\${azurerm_user_assigned_identity.${all(json, "azurerm_user_assigned_identity").find((r) => r.body.name === "id-other")!.name}.client_id}` },
+      { name: "QUOTED", value: 'say "hi"' },
+    ]);
+    expect(record.spec_values).toBeUndefined();
+  });
+
+  test("a hand-written template in the spec goes into the record's spec_values as written, the text holds its index", () => {
+    // JSON would escape the quotes inside the expression, and Terraform would then fail to parse it.
+    const template = '${lookup({ a = "x" }, "a")}';
+    const s = newStack();
+    workload(s).addPod("pod", { name: "p", containers: [container({ T: template, ESCAPED: "$${not-a-template}" })] });
+    const record = only(synth(s), "terraform_data").body.triggers_replace;
+    expect(record.spec_values).toEqual([template, "$${not-a-template}"]);
+    expect(JSON.parse(record.spec).container[0].env).toEqual([
+      { name: "T", value: { $value: 0 } },
+      { name: "ESCAPED", value: { $value: 1 } },
+    ]);
+  });
+
+  test("the pod's record text does not depend on the order the spec's keys were given in", () => {
+    const textOf = (env: Record<string, string>, selector: Record<string, string>) => {
+      const s = newStack();
+      workload(s).addPod("pod", { name: "p", containers: [container(env)], nodeSelector: selector });
+      return only(synth(s), "terraform_data").body.triggers_replace.spec;
+    };
+    expect(textOf({ A: "1" }, { x: "1", y: "2" })).toBe(textOf({ A: "1" }, { y: "2", x: "1" }));
   });
 
   test("the pod's terraform_data runs no `terraform version` at synth (cdktf's DataResource does, per instance)", () => {

@@ -3,10 +3,14 @@
 //   1. the default app's synth (the cdktf.json app command alone),
 //   2. `npx cdktf synth` end to end,
 //   3. one stack with N = 1, 10, 100, 1000 FederatedWorkloads (each with a grant and a pod),
-//   4. the same resources as a naive cdktf app (package-root imports, ts-node), side by side.
+//   4. the same resources as a naive cdktf app (package-root imports, ts-node), side by side,
+//   5. the naive app's resources through scripts/app.js with deep imports (bench/naive/deep.ts):
+//      cdktf's own cost for the naive output, the floor under any library's synth of it.
 // Usage: npm run bench [-- --runs 5] [-- --quick]   (--quick: 3 runs, N up to 100, no naive type-check)
 //        npm run bench -- --tests [--runs 3]   (only the test suite's rows, with CPU time: bench/tests.js)
 "use strict";
+const fs = require("fs");
+const path = require("path");
 const { bin, once, measure: measureN, fmt, machine } = require("./measure");
 
 const args = process.argv.slice(2);
@@ -24,6 +28,7 @@ const measure = (label, command, argv, env, n = runs) => measureN(label, command
 process.stderr.write(`benchmark: ${runs} runs each\n`);
 once("node", ["scripts/app.js"]); // transpile once (node_modules/.cache/azwi-app), so every measured run is warm
 once("node", ["scripts/app.js", "bench/scale-app.ts"]);
+once("node", ["scripts/app.js", "bench/naive/deep.ts"]);
 
 const rows = [];
 const app = measure("default app synth (`node scripts/app.js`)", "node", ["scripts/app.js"]);
@@ -51,7 +56,21 @@ for (const n of sizes) {
   naiveScale.push({ n, row });
   rows.push(row);
 }
-const phases = once("node", ["scripts/app.js", "bench/scale-app.ts"], { BENCH_WORKLOADS: String(sizes[sizes.length - 1]), BENCH_PHASES: "1" });
+const floorScale = [];
+for (const n of sizes) {
+  const row = measure(`${n} workload(s), naive app's resources via \`scripts/app.js\` (deep imports, no checks)`, "node", ["scripts/app.js", "bench/naive/deep.ts"], { BENCH_WORKLOADS: String(n) }, Math.min(runs, 3));
+  floorScale.push({ n, row });
+  rows.push(row);
+}
+// The size of what cdktf resolves and writes: bytes, JSON values (keys and leaves) and references.
+const outputSize = (outdir) => {
+  const text = fs.readFileSync(path.join(outdir, "stacks", "scale", "cdk.tf.json"), "utf8");
+  const count = (v) => (v === null || typeof v !== "object" ? 1 : Object.values(v).reduce((n, x) => n + 1 + count(x), 1));
+  return { bytes: text.length, values: count(JSON.parse(text)), references: (text.match(/\$\{/g) || []).length };
+};
+const largest = String(sizes[sizes.length - 1]);
+const phases = once("node", ["scripts/app.js", "bench/scale-app.ts"], { BENCH_WORKLOADS: largest, BENCH_PHASES: "1" }, outputSize);
+const naiveOutput = once("node", ["scripts/app.js", "bench/naive/deep.ts"], { BENCH_WORKLOADS: largest }, outputSize);
 
 const out = [];
 out.push(machine());
@@ -71,5 +90,10 @@ for (let i = 1; i < scale.length; i++) {
 for (let i = 0; i < scale.length; i++) {
   out.push(`- ${scale[i].n} workloads vs naive: ${(scale[i].row.seconds / naiveScale[i].row.seconds).toFixed(2)}× time, ${(scale[i].row.rssMb / naiveScale[i].row.rssMb).toFixed(2)}× memory`);
 }
+for (let i = 0; i < scale.length; i++) {
+  out.push(`- ${scale[i].n} workloads: naive resources via the runner vs naive: ${(floorScale[i].row.seconds / naiveScale[i].row.seconds).toFixed(2)}× time; the library vs them: ${(scale[i].row.seconds / floorScale[i].row.seconds).toFixed(2)}× time, ${(scale[i].row.rssMb / floorScale[i].row.rssMb).toFixed(2)}× memory`);
+}
+const size = ({ inspected: o }) => `${(o.bytes / 1e6).toFixed(1)} MB, ${o.values.toLocaleString("en")} JSON values, ${o.references.toLocaleString("en")} references`;
+out.push(`- output of ${largest} workloads: the library's ${size(phases)}; the naive app's ${size(naiveOutput)}`);
 out.push(`- ${(/phases ms: .*/.exec(phases.stderr) || ["phases: n/a"])[0]} (${sizes[sizes.length - 1]} workloads, one run)`);
 console.log(out.join("\n"));

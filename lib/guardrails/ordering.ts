@@ -7,6 +7,7 @@
 import { IAspect, TerraformResource, TerraformStack, Token } from "cdktf";
 import { IConstruct } from "constructs";
 import { addDependency, namespaceClaimsOf, reportOnce, sameCluster } from "../core/internal";
+import type { NamespaceClaim } from "../core/internal";
 
 const RESOURCE_GROUP = "azurerm_resource_group";
 
@@ -75,9 +76,19 @@ export class LiteralNameOrdering implements IAspect {
 
     // Namespaces a workload of another stack creates on the same cluster.
     const claims = namespaceClaimsOf(stack);
+    // Creators by namespace, in creation order: a scan of all creators per need made a thousand
+    // workloads that create their namespaces quadratic.
+    const creators = new Map<string, NamespaceClaim[]>();
+    for (const c of claims.created) {
+      const list = creators.get(c.namespace);
+      if (list) list.push(c);
+      else creators.set(c.namespace, [c]);
+    }
     for (const need of claims.needed.filter((n) => TerraformStack.of(n.scope) === stack)) {
+      const candidates = creators.get(need.namespace);
+      if (!candidates) continue;
       const cluster = need.cluster();
-      const creator = claims.created.find((c) => c.namespace === need.namespace && sameCluster(c.cluster(), cluster));
+      const creator = candidates.find((c) => sameCluster(c.cluster(), cluster));
       if (!creator) continue;
       const creatorStack = TerraformStack.of(creator.scope);
       if (creatorStack !== stack) {

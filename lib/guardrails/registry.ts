@@ -90,7 +90,8 @@ const KUBERNETES_KINDS: Record<string, string> = {
 
 interface Claim {
   readonly key: string;
-  readonly label: string;
+  /** What is claimed, for the message (made only for a second claim). */
+  readonly label: () => string;
   readonly scope: string;
   /** Where the claim is reported and how messages name it. */
   readonly at: IConstruct;
@@ -170,6 +171,17 @@ function synthesizedArguments(resource: TerraformResource | TerraformDataSource)
   }
 }
 
+/**
+ * A Kubernetes resource's `metadata` as configured, from the provider class's `metadataInput`
+ * getter when it has one (every generated kubernetes_* resource with a metadata block does): name
+ * and namespace read the same there as in the synthesized block, and reading them does not convert
+ * the whole resource (a pod's spec) to Terraform. Otherwise the synthesized arguments.
+ */
+function kubernetesMetadata(resource: TerraformResource): Record<string, unknown> | undefined {
+  if ("metadataInput" in resource) return { metadata: (resource as unknown as { metadataInput: unknown }).metadataInput };
+  return synthesizedArguments(resource);
+}
+
 /** The cluster a Kubernetes resource's provider talks to, when a cluster construct made the provider. */
 function clusterOf(resource: TerraformResource): string | undefined {
   const provider = resource.provider ?? defaultKubernetesProvider(resource);
@@ -181,16 +193,16 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const rule = NAME_RULES[resource.terraformResourceType];
   const kind = KUBERNETES_KINDS[resource.terraformResourceType];
   if (!rule && !kind) return [];
-  const attrs = synthesizedArguments(resource);
+  const attrs = kind ? kubernetesMetadata(resource) : synthesizedArguments(resource);
   if (!attrs) return [];
   if (rule) {
     const rules: readonly NameRule[] = Array.isArray(rule) ? rule : [rule as NameRule];
     return rules.flatMap((r, i): Claim[] => {
       const values = r.parts.map((p) => valueOf(resource, attrs, p, index));
       if (values[values.length - 1] === undefined && r.parts.length > 1 && r.parts[r.parts.length - 1] !== "application_id" && r.parts[r.parts.length - 1] !== "role_definition_id") return [];
-      const shown = r.parts.map((p, j) => (values[j] === undefined ? undefined : `${p} ${JSON.stringify(values[j])}`)).filter(Boolean).join(", ");
+      const shown = () => r.parts.map((p, j) => (values[j] === undefined ? undefined : `${p} ${JSON.stringify(values[j])}`)).filter(Boolean).join(", ");
       const key = `${resource.terraformResourceType}#${i}|${values.map((v) => v ?? "").join("|")}`;
-      return [{ key: r.caseInsensitive ? key.toLowerCase() : key, label: `${r.what} (${shown})`, scope: r.scope, at: resource, where: resource.node.path }];
+      return [{ key: r.caseInsensitive ? key.toLowerCase() : key, label: () => `${r.what} (${shown()})`, scope: r.scope, at: resource, where: resource.node.path }];
     });
   }
   const cluster = clusterOf(resource);
@@ -221,7 +233,7 @@ function clusterScoped(kind: string): boolean {
 }
 
 function kubernetesClaim(cluster: string, kind: string, namespace: string, name: string): Pick<Claim, "key" | "label" | "scope"> {
-  return { key: `k8s|${cluster}|${kind}|${namespace}|${name}`, label: `Kubernetes ${kind} ${namespace ? `${namespace}/` : ""}${name} on cluster ${cluster}`, scope: "its cluster" };
+  return { key: `k8s|${cluster}|${kind}|${namespace}|${name}`, label: () => `Kubernetes ${kind} ${namespace ? `${namespace}/` : ""}${name} on cluster ${cluster}`, scope: "its cluster" };
 }
 
 /**
@@ -362,7 +374,7 @@ export class RealNameRegistry implements IAspect {
           if (firstStack !== node) continue;
           reportOnce(
             claim.first.at,
-            `${claim.label} is also created by ${claim.where} (a stack with no construct of this library); names are unique in ${claim.scope}, so one of the two creates would fail – create it once and share that object`,
+            `${claim.label()} is also created by ${claim.where} (a stack with no construct of this library); names are unique in ${claim.scope}, so one of the two creates would fail – create it once and share that object`,
           );
           continue;
         }
@@ -373,7 +385,7 @@ export class RealNameRegistry implements IAspect {
           : "so the second create would fail (the resource already exists)";
         reportOnce(
           at,
-          `${claim.label} is already created by ${claim.first.where}; names are unique in ${claim.scope}, ${consequence} – create it once and share that object` +
+          `${claim.label()} is already created by ${claim.first.where}; names are unique in ${claim.scope}, ${consequence} – create it once and share that object` +
             (claim.where === at.node.path ? "" : ` (this one: ${claim.where})`),
         );
       }

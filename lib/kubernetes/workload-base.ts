@@ -1,4 +1,4 @@
-import { Annotations, TerraformProvider, TerraformResource } from "cdktf";
+import { Annotations, TerraformProvider, TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
@@ -471,7 +471,15 @@ export abstract class WorkloadBase extends Construct {
     // outside Terraform in the spec (only image and tolerations can be edited on a live pod) is not
     // corrected; replace the pod with `terraform apply -replace` for that.
     // The identity settings too: a pod keeps the identity it was created with.
-    const specHash = new TriggerRecord(this, `${id}-spec`, { spec, identity: this.identitySettings });
+    // The record holds the spec as one JSON text (podSpecRecord): cdktf resolves one string per pod
+    // instead of a second copy of the whole spec, and Terraform still replaces the record when any
+    // part of the spec changes (and shows the text's diff as jsonencode(…) in the plan).
+    const record = podSpecRecord(spec);
+    const specHash = new TriggerRecord(this, `${id}-spec`, {
+      spec: record.text,
+      ...(record.values.length ? { spec_values: record.values } : {}),
+      identity: this.identitySettings,
+    });
     const pod = new PodV1(this, id, {
       provider: this.provider,
       metadata: providerPodMetadata(props, ctx, props.name, this.serviceAccount!.metadata.namespace),
@@ -734,4 +742,35 @@ function validateSecretProviderClassProps(scope: Construct, id: string, props: S
   }
   p.check(`SecretProviderClass ${id} tenantId`, props.tenantId, ...R.tenantId);
   p.report(scope);
+}
+
+/** cdktf's string token markers, e.g. `${TfToken[TOKEN.12]}`. */
+const STRING_TOKEN_MARKER = /\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
+
+/**
+ * A pod spec as canonical JSON text (keys sorted, undefined left out), for the pod's replacement
+ * record. A string whose only template sequences are cdktf's string token markers stays in the
+ * text, markers and all: cdktf resolves them in place to their references (`${data.x.y}`), and
+ * Terraform interpolates them there, so the text changes when a referenced value does. Anything
+ * else the text cannot carry as written goes, as given, into `values`, and the text holds
+ * `{"$value": <index>}` in its place: a string with any other `${` or `%{` (a hand-written
+ * template, whose quotes JSON would escape inside the expression; an escape, which cdktf would
+ * read as the start of an expression and render the markers after it without their braces), and
+ * a list, number or map token or an IResolvable (cdktf resolves those only as values of their own).
+ */
+function podSpecRecord(spec: unknown): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const asValue = (v: unknown) => ({ $value: values.push(v) - 1 });
+  const plainString = (s: string) => !s.includes("{") || !/[$%]\{/.test(s.replace(STRING_TOKEN_MARKER, ""));
+  const canonical = (v: unknown): unknown => {
+    if (typeof v === "string") return plainString(v) ? v : asValue(v);
+    if (v === null || typeof v === "boolean") return v;
+    if (typeof v === "number") return Token.isUnresolved(v) ? asValue(v) : v;
+    if (typeof v !== "object" || Token.isUnresolved(v)) return asValue(v);
+    if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(canonical);
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.some(([k]) => !plainString(k) || Token.isUnresolved(k))) return asValue(v);
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, canonical(x)]));
+  };
+  return { text: JSON.stringify(canonical(spec)), values };
 }
