@@ -13,6 +13,7 @@ import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
@@ -117,6 +118,13 @@ const AZURE: [string, (scope: Construct, id: string, name: string) => void, RegE
   ],
 ];
 
+const ROLE_ID = "/subscriptions/22222222-2222-2222-2222-222222222222/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6";
+AZURE.push([
+  "azurerm_role_assignment (by role definition id)",
+  (s, id, name) => new RoleAssignment(s, id, { scope: name === "rg-apps" ? VAULT_ID : VAULT_ID.toUpperCase(), principalId: OBJECT, roleDefinitionId: ROLE_ID }),
+  /role assignment \(scope "[^"]+", principal_id "11111111-1111-1111-1111-111111111111", role_definition_id "[^"]+"\) is already created by s\/one/,
+]);
+
 describe("Azure and Entra names, compared without case", () => {
   test.each(AZURE)("%s: a second resource of the same name in other case is refused, saying what the name is and where it is unique", (_type, make, message) => {
     expect(errorsOf(azureApp(make, "rg-apps", "RG-Apps"))).toMatch(message);
@@ -212,5 +220,30 @@ describe("Kubernetes objects, per cluster and kind, compared with case", () => {
   test("one name in two namespaces is two objects", () => {
     let n = 0;
     expect(errorsOf(kubernetesApp((s, id, name) => new ConfigMapV1(s, id, { metadata: { name, namespace: `ns-${n++}` } })))).not.toMatch(/is already created by/);
+  });
+});
+
+describe("a kubernetes_manifest claims the object its manifest describes", () => {
+  const manifest = (kind: string, apiVersion: string) => (s: Construct, id: string, name: string) =>
+    new Manifest(s, id, { manifest: { apiVersion, kind, metadata: { name, namespace: "apps" } } });
+
+  test.each([
+    ["CustomResourceDefinition", "apiextensions.k8s.io/v1"],
+    ["StorageClass", "storage.k8s.io/v1"],
+    ["PersistentVolume", "v1"],
+    ["ClusterRole", "rbac.authorization.k8s.io/v1"],
+    ["Namespace", "v1"],
+  ])("a cluster-scoped %s is claimed without a namespace, whatever its metadata says", (kind, apiVersion) => {
+    expect(errorsOf(kubernetesApp(manifest(kind, apiVersion)))).toMatch(new RegExp(`\\[b/object\\] Kubernetes ${kind} api on cluster rg/aks is already created by a/object`));
+  });
+
+  test("a namespaced kind is claimed in its namespace", () => {
+    expect(errorsOf(kubernetesApp(manifest("SecretProviderClass", "secrets-store.csi.x-k8s.io/v1")))).toMatch(
+      /\[b\/object\] Kubernetes SecretProviderClass apps\/api on cluster rg\/aks is already created by a\/object/,
+    );
+  });
+
+  test("a manifest without a kind claims nothing", () => {
+    expect(errorsOf(kubernetesApp((s, id, name) => new Manifest(s, id, { manifest: { apiVersion: "v1", metadata: { name } } })))).not.toMatch(/is already created by/);
   });
 });
