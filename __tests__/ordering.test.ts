@@ -44,6 +44,44 @@ describe("a resource group named by its literal name", () => {
     expect(manifest().stacks.workload.dependencies).toEqual(["platform"]);
   });
 
+  test("in another stack: no depends_on across stacks (the stack dependency orders it)", () => {
+    const { app: a, stack } = app();
+    const platform = stack("platform");
+    new ResourceGroup(platform, "rg", { name: "rg-apps", location: "eastus" });
+    const workload = stack("workload");
+    new ManagedIdentity(workload, "id", { name: "id-apps", resourceGroupName: "rg-apps", location: "eastus" });
+    a.synth();
+    const json = JSON.parse(fs.readFileSync(path.join(a.outdir, "stacks", "workload", "cdk.tf.json"), "utf8"));
+    const identity = Object.values(json.resource.azurerm_user_assigned_identity)[0] as { depends_on?: string[] };
+    expect(identity.depends_on).toBeUndefined();
+  });
+
+  test("only resource groups are waited for: another resource that happens to have the group's name is not", () => {
+    const s = newStack();
+    new ManagedIdentity(s, "named-like-a-group", { name: "rg-apps", resourceGroupName: "rg-other", location: "eastus" });
+    new ManagedIdentity(s, "id", { name: "id-apps", resourceGroupName: "rg-apps", location: "eastus" });
+    const identities = synth(s).resource.azurerm_user_assigned_identity as Record<string, { name: string; depends_on?: string[] }>;
+    expect(Object.values(identities).find((i) => i.name === "id-apps")!.depends_on).toBeUndefined();
+  });
+
+  test("a group named by a value known only at apply is not matched by name (Terraform orders references itself)", () => {
+    const s = newStack();
+    const source = new ResourceGroup(s, "source", { name: "rg-source", location: "eastus" });
+    // One token string for both: known only at apply (the source group's id).
+    const name = source.id;
+    new ResourceGroup(s, "rg", { name, location: "eastus" });
+    new ManagedIdentity(s, "id", { name: "id-apps", resourceGroupName: name, location: "eastus" });
+    expect(only(synth(s), "azurerm_user_assigned_identity").body.depends_on).toBeUndefined();
+  });
+
+  test("a group added after a first synth is waited for at the next one", () => {
+    const s = newStack();
+    new ManagedIdentity(s, "id", { name: "id-apps", resourceGroupName: "rg-apps", location: "eastus" });
+    expect(only(synth(s), "azurerm_user_assigned_identity").body.depends_on).toBeUndefined();
+    const rg = new ResourceGroup(s, "rg", { name: "rg-apps", location: "eastus" });
+    expect(only(synth(s), "azurerm_user_assigned_identity").body.depends_on).toEqual([`azurerm_resource_group.${rg.friendlyUniqueId}`]);
+  });
+
   test("a group passed by reference adds nothing (Terraform infers the order)", () => {
     const s = newStack();
     const rg = new ResourceGroup(s, "rg", { name: "rg-apps", location: "eastus" });
@@ -75,5 +113,34 @@ describe("a namespace created by a workload of another stack", () => {
     new FederatedWorkload(teamB, "b", { issuer: aks, namespace: "shared", serviceAccountName: "b", identityName: "id-b", resourceGroupName: "rg", location: "eastus" });
     a.synth();
     expect(manifest().stacks["team-b"].dependencies).toContain("team-a");
+  });
+});
+
+describe("a namespace created by a workload of another stack, at its edges", () => {
+  function teams(clusterOfB: "same" | "other", createdIn: "team-a" | "team-b" = "team-a") {
+    const { app: a, stack, manifest } = app();
+    const platform = stack("platform");
+    const aks = new AksWithOidc(platform, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    const other = new AksWithOidc(platform, "aks2", { name: "aks2", resourceGroupName: "rg", location: "eastus" });
+    const teamA = stack("team-a");
+    aks.kubernetesProvider(teamA, "kubernetes");
+    new FederatedWorkload(teamA, "a", { issuer: aks, namespace: "shared", createNamespace: createdIn === "team-a", serviceAccountName: "a", resourceGroupName: "rg", location: "eastus" });
+    const teamB = stack("team-b");
+    const clusterB = clusterOfB === "same" ? aks : other;
+    clusterB.kubernetesProvider(teamB, "kubernetes");
+    new FederatedWorkload(teamB, "b", { issuer: clusterB, namespace: "shared", createNamespace: createdIn === "team-b", serviceAccountName: "b", identityName: "id-b", resourceGroupName: "rg", location: "eastus" });
+    return { a, teamA, teamB, manifest };
+  }
+
+  test("a namespace of the same name on another cluster adds no dependency", () => {
+    const { a, manifest } = teams("other");
+    a.synth();
+    expect(manifest().stacks["team-b"].dependencies ?? []).not.toContain("team-a");
+  });
+
+  test("a namespace created in a stack that depends on the user's stack is refused with the fix", () => {
+    const { a, teamA, teamB } = teams("same");
+    teamA.addDependency(teamB);
+    expect(() => a.synth()).toThrow(/team-b\/b uses namespace shared; it is created by team-a\/a, created in stack team-a, which depends on stack team-b: it cannot be applied first/);
   });
 });

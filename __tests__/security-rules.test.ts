@@ -25,6 +25,19 @@ import { rulesMarkdown } from "../lib/guardrails/security/catalogue";
 
 type Build = (s: TerraformStack) => void;
 
+/** The unsuppressed findings of a hand-written stack, as `<rule id> <message>`. */
+function findingsOf(build: Build): string[] {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "azwi-rule-")) });
+  const s = new TerraformStack(app, "hand");
+  new AzurermProvider(s, "azurerm", { features: [{}] });
+  new KubernetesProvider(s, "k8s", {});
+  Aspects.of(s).add(new WorkloadIdentityChecks());
+  build(s);
+  return WorkloadIdentityChecks.findings(app)
+    .filter((f) => !f.suppressedBecause)
+    .map((f) => `${f.ruleId} ${f.message}`);
+}
+
 /** The unsuppressed rule ids found in a hand-written stack. */
 function idsOf(build: Build): string[] {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "azwi-rule-")) });
@@ -203,5 +216,123 @@ describe("each security rule", () => {
 describe("docs/rules.md", () => {
   test("is what the rule files generate (node scripts/rules-doc.js writes it)", () => {
     expect(fs.readFileSync(path.join(__dirname, "..", "docs", "rules.md"), "utf8")).toBe(rulesMarkdown());
+  });
+});
+
+describe("what each rule says, and the edges of what it looks at", () => {
+  const OWNER_ID = "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+  const USER_GROUP = "44444444-4444-4444-4444-444444444444";
+
+  test("AZWI001 names the role it found, by name", () => {
+    expect(findingsOf((s) => void grant(s, "Owner", "/subscriptions/x"))).toContain("AZWI001 grants Owner to a workload identity");
+  });
+
+  test("AZWI001 knows a privileged role by its built-in definition id", () => {
+    expect(findingsOf((s) => void new RoleAssignment(s, "ra", { scope: "/subscriptions/x", roleDefinitionId: OWNER_ID, principalId: uai(s).principalId }))).toContain(
+      `AZWI001 grants ${OWNER_ID} to a workload identity`,
+    );
+  });
+
+  test("AZWI001 and AZWI008 leave a principal that is not a workload's (a group of people) alone", () => {
+    const ids = idsOf((s) => {
+      new RoleAssignment(s, "owner", { scope: "/subscriptions/x", roleDefinitionName: "Owner", principalId: USER_GROUP });
+      new RoleAssignment(s, "kv", { scope: "/subscriptions/x/resourceGroups/rg", roleDefinitionName: "Key Vault Secrets User", principalId: USER_GROUP });
+    });
+    expect(ids).not.toContain("AZWI001");
+    expect(ids).not.toContain("AZWI008");
+  });
+
+  test("AZWI004 names the service account a credential trusts, and ignores subjects that are not service accounts", () => {
+    expect(findingsOf((s) => void credential(s, "fic"))).toContain('AZWI004 trusts service account apps/api, but no pod in this app runs as it with azure.workload.identity/use: "true"');
+    expect(idsOf((s) => void credential(s, "gh", { subject: "repo:org/app:ref:refs/heads/main" }))).not.toContain("AZWI004");
+  });
+
+  test("AZWI005 and AZWI006 say what they found", () => {
+    expect(
+      findingsOf((s) => {
+        serviceAccount(s);
+        pod(s, { labelled: false });
+      }).find((f) => f.startsWith("AZWI005")),
+    ).toMatch(/^AZWI005 runs as workload identity service account apps\/api but lacks the label azure\.workload\.identity\/use: "true"/);
+    expect(findingsOf((s) => void pod(s, { namespace: "kube-system" })).find((f) => f.startsWith("AZWI006"))).toMatch(/^AZWI006 is a workload identity pod in kube-system/);
+  });
+
+  test("AZWI007 knows virtual nodes by their tolerations too (virtual-kubelet.io/provider, azure.com/aci), and only for labelled pods", () => {
+    const tolerated = (key: string, labelled = true) => (s: TerraformStack) =>
+      void new PodV1(s, "pod", {
+        metadata: { name: "p", namespace: "apps", labels: labelled ? { "azure.workload.identity/use": "true" } : {} },
+        spec: { serviceAccountName: "api", toleration: [{ key, operator: "Exists" }], container: [{ name: "c", image: "busybox" }] },
+      });
+    expect(findingsOf(tolerated("virtual-kubelet.io/provider"))).toContain("AZWI007 targets virtual nodes (virtual-kubelet selector or toleration)");
+    expect(idsOf(tolerated("azure.com/aci"))).toContain("AZWI007");
+    expect(idsOf(tolerated("node.kubernetes.io/not-ready"))).not.toContain("AZWI007");
+    expect(idsOf(tolerated("virtual-kubelet.io/provider", false))).not.toContain("AZWI007");
+    expect(idsOf((s) => void pod(s, { labelled: false, nodeSelector: { type: "virtual-kubelet" } }))).not.toContain("AZWI007");
+  });
+
+  test("AZWI008 names the role and the scope, and accepts a scope inside a vault (a secret)", () => {
+    expect(findingsOf((s) => void grant(s, "Key Vault Secrets User", "/subscriptions/x/resourceGroups/rg"))).toContain(
+      "AZWI008 grants Key Vault Secrets User at /subscriptions/x/resourceGroups/rg",
+    );
+    expect(idsOf((s) => void grant(s, "Key Vault Secrets User", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/db"))).not.toContain("AZWI008");
+    expect(idsOf((s) => void grant(s, "Reader", "/subscriptions/x/resourceGroups/rg"))).not.toContain("AZWI008");
+  });
+
+  test("AZWI009 and AZWI010 say what they found", () => {
+    expect(findingsOf((s) => void new TerraformOutput(s, "kc", { value: cluster(s).kubeConfigRaw })).find((f) => f.startsWith("AZWI009"))).toMatch(/^AZWI009 outputs cl/);
+    expect(findingsOf((s) => void cluster(s, { localAccountDisabled: false }))).toContain("AZWI010 keeps local (certificate) accounts enabled");
+  });
+
+  test("AZWI011 names the cluster and both settings, and a cluster with only one of them off is enough", () => {
+    const half = (s: TerraformStack) => {
+      const c = new KubernetesCluster(s, "aks", {
+        name: "aks",
+        location: "eastus",
+        resourceGroupName: "rg",
+        dnsPrefix: "aks",
+        defaultNodePool: { name: "system", vmSize: "Standard_D2s_v5", nodeCount: 1 },
+        identity: { type: "SystemAssigned" },
+        oidcIssuerEnabled: true,
+        workloadIdentityEnabled: false,
+      });
+      credential(s, "fic", { issuer: c.oidcIssuerUrl });
+    };
+    expect(findingsOf(half).find((f) => f.startsWith("AZWI011"))).toMatch(/^AZWI011 trusts cluster hand\/aks, which has oidc_issuer_enabled=true/);
+  });
+
+  test("AZWI012 names the audiences, and leaves credentials for other subjects (e.g. GitHub) to their own audience", () => {
+    expect(findingsOf((s) => void credential(s, "fic", { audience: ["api://AzureADTokenExchange", "other"] }))).toContain('AZWI012 has audience ["api://AzureADTokenExchange","other"]');
+    expect(idsOf((s) => void credential(s, "gh", { subject: "repo:org/app:ref:refs/heads/main", audience: ["api://AzureADTokenExchange", "other"] }))).not.toContain("AZWI012");
+  });
+
+  test("AZWI013 counts per identity: 21 credentials over two identities are within the limit", () => {
+    const other = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other";
+    expect(
+      idsOf((s) => {
+        for (let i = 0; i < 20; i++) credential(s, `fic${i}`, { subject: `system:serviceaccount:apps:sa${i}` });
+        credential(s, "fic-other", { parentId: other, subject: "system:serviceaccount:apps:sa0" });
+      }),
+    ).not.toContain("AZWI013");
+  });
+
+  test("AZWI014 looks at init containers too, names the container, and only for labelled pods", () => {
+    const withInit = (labelled: boolean) => (s: TerraformStack) =>
+      void new PodV1(s, "pod", {
+        metadata: { name: "p", namespace: "apps", labels: labelled ? { "azure.workload.identity/use": "true" } : {} },
+        spec: {
+          serviceAccountName: "api",
+          initContainer: [{ name: "setup", image: "busybox", securityContext: { allowPrivilegeEscalation: true } }],
+          container: [{ name: "c", image: "busybox" }],
+        },
+      });
+    expect(findingsOf(withInit(true))).toContain('AZWI014 container "setup" is privileged or allows privilege escalation');
+    expect(idsOf(withInit(false))).not.toContain("AZWI014");
+  });
+
+  test("AZWI015 shows a long hand-written template shortened to 120 characters", () => {
+    const issuer = `\${azurerm_kubernetes_cluster.${"a".repeat(150)}.oidc_issuer_url}`;
+    const found = findingsOf((s) => void credential(s, "fic", { issuer })).find((f) => f.startsWith("AZWI015"));
+    expect(found).toContain(`${issuer.slice(0, 117)}...`);
+    expect(found).not.toContain(issuer);
   });
 });

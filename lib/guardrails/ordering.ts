@@ -89,11 +89,8 @@ export class LiteralNameOrdering implements IAspect {
       if (!candidates) continue;
       const cluster = need.cluster();
       const creator = candidates.find((c) => sameCluster(c.cluster(), cluster));
-      if (!creator) continue;
-      const creatorStack = TerraformStack.of(creator.scope);
-      if (creatorStack !== stack) {
-        dependStacks(stack, creatorStack, `${need.scope.node.path} uses namespace ${need.namespace}; it is created by ${creator.scope.node.path}`, need.scope);
-      }
+      // A creator in this stack orders the objects itself (ClusterObjects); dependStacks ignores it.
+      if (creator) dependStacks(stack, TerraformStack.of(creator.scope), `${need.scope.node.path} uses namespace ${need.namespace}; it is created by ${creator.scope.node.path}`, need.scope);
     }
   }
 }
