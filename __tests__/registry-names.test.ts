@@ -13,6 +13,7 @@ import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
@@ -245,5 +246,76 @@ describe("a kubernetes_manifest claims the object its manifest describes", () =>
 
   test("a manifest without a kind claims nothing", () => {
     expect(errorsOf(kubernetesApp((s, id, name) => new Manifest(s, id, { manifest: { apiVersion: "v1", metadata: { name } } })))).not.toMatch(/is already created by/);
+  });
+});
+
+describe("a vault's id is compared by the vault's global name", () => {
+  /** Stack "a" creates vault kv-apps and a secret in it; stack "b" reads the vault by name (or another one) and creates a secret there. */
+  function secrets(readName: string, secondName: string) {
+    const app = Testing.app();
+    const a = new TerraformStack(app, "a");
+    new AzurermProvider(a, "azurerm", { features: [{}] });
+    new ManagedIdentity(a, "library", { name: "id-library", resourceGroupName: "rg", location: "eastus" });
+    const vault = new KeyVault(a, "kv", { name: "kv-apps", resourceGroupName: "rg", location: "eastus", tenantId: TENANT, skuName: "standard" });
+    new KeyVaultSecret(a, "db", { name: "db", keyVaultId: vault.id, valueWo: "x", valueWoVersion: 1 });
+    const b = new TerraformStack(app, "b");
+    new AzurermProvider(b, "azurerm", { features: [{}] });
+    const read = new DataAzurermKeyVault(b, "kv", { name: readName, resourceGroupName: "rg" });
+    new KeyVaultSecret(b, "db", { name: secondName, keyVaultId: read.id, valueWo: "y", valueWoVersion: 1 });
+    return app;
+  }
+
+  test("a secret created through a read of the vault by name meets the one created through the vault itself", () => {
+    expect(errorsOf(secrets("kv-apps", "DB"))).toMatch(
+      /Key Vault secret \(key_vault_id "azurerm_key_vault named kv-apps", name "DB"\) is also created by b\/db \(a stack with no construct of this library\)/,
+    );
+  });
+
+  test("a secret of the same name in a vault read under another name is no collision", () => {
+    expect(errorsOf(secrets("kv-other", "db"))).not.toMatch(/already created by|also created by/);
+  });
+
+  test("another secret name in the same vault is no collision", () => {
+    expect(errorsOf(secrets("kv-apps", "api-key"))).not.toMatch(/already created by|also created by/);
+  });
+});
+
+describe("the credential limit's division of labour", () => {
+  const ID = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-shared";
+  /** `perStack` hand-written credentials on one identity in each of the given stacks. */
+  function byHand(perStack: number[]) {
+    const app = Testing.app();
+    perStack.forEach((count, i) => {
+      const s = new TerraformStack(app, `s${i}`);
+      new AzurermProvider(s, "azurerm", { features: [{}] });
+      new ManagedIdentity(s, "library", { name: `id-library-${i}`, resourceGroupName: "rg", location: "eastus" });
+      for (let j = 0; j < count; j++) {
+        new FederatedIdentityCredential(s, `fic-${j}`, { name: `fic-${i}-${j}`, resourceGroupName: "rg", parentId: ID, audience: ["api://AzureADTokenExchange"], issuer: "https://issuer.example.com/", subject: `system:serviceaccount:s${i}:sa-${j}` });
+      }
+    });
+    return errorsOf(app);
+  }
+
+  test("hand-written credentials of one identity in two stacks count together", () => {
+    expect(byHand([11, 10])).toMatch(/\[s1\/fic-9\] 21 federated credentials on identity "\/subscriptions\/x\/resourceGroups\/rg\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/id-shared" \(made in s0, s1\); Entra allows 20 per identity, so the creates beyond it would fail – spread the workloads over more identities/);
+  });
+
+  test("hand-written credentials in one stack are left to AZWI013 (one message, not two)", () => {
+    const errors = byHand([21]);
+    expect(errors).toMatch(/AZWI013/);
+    expect(errors).not.toMatch(/federated credentials on identity/);
+  });
+
+  test("the identity is compared without case", () => {
+    const app = Testing.app();
+    for (const [i, id] of [ID, ID.toUpperCase()].entries()) {
+      const s = new TerraformStack(app, `s${i}`);
+      new AzurermProvider(s, "azurerm", { features: [{}] });
+      new ManagedIdentity(s, "library", { name: `id-library-${i}`, resourceGroupName: "rg", location: "eastus" });
+      for (let j = 0; j < (i === 0 ? 11 : 10); j++) {
+        new FederatedIdentityCredential(s, `fic-${j}`, { name: `fic-${i}-${j}`, resourceGroupName: "rg", parentId: id, audience: ["api://AzureADTokenExchange"], issuer: "https://issuer.example.com/", subject: `system:serviceaccount:s${i}:sa-${j}` });
+      }
+    }
+    expect(errorsOf(app)).toMatch(/21 federated credentials on identity/);
   });
 });
