@@ -34,7 +34,7 @@ import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceAccount } from "@cdktf/provider-kubernetes/lib/service-account";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
-import { AksWithOidc, ManagedIdentity } from "../lib";
+import { AksWithOidc, FederatedWorkload, ManagedIdentity } from "../lib";
 
 const TENANT = "00000000-0000-0000-0000-000000000000";
 const OBJECT = "11111111-1111-1111-1111-111111111111";
@@ -317,5 +317,78 @@ describe("the credential limit's division of labour", () => {
       }
     }
     expect(errorsOf(app)).toMatch(/21 federated credentials on identity/);
+  });
+});
+
+describe("the registry's messages and bookkeeping", () => {
+  test("a duplicate's message, whole: what, both places, where the name is unique, what would fail and the fix", () => {
+    const lines = errorsOf(azureApp((sc, id, name) => new ResourceGroup(sc, id, { name, location: "eastus" }), "rg-apps", "RG-Apps")).split("\n");
+    expect(lines).toContain(
+      '  [s/two] resource group (name "RG-Apps") is already created by s/one; names are unique in its subscription, so the second create would fail (the resource already exists) – create it once and share that object',
+    );
+  });
+
+  test("a duplicate added after a first synth is found at the next one", () => {
+    const app = azureApp((sc, id, name) => new ResourceGroup(sc, id, { name, location: "eastus" }), "rg-a", "rg-b");
+    expect(errorsOf(app)).toBe("");
+    new ResourceGroup(app.node.findChild("s"), "three", { name: "rg-a", location: "eastus" });
+    expect(errorsOf(app)).toMatch(/\[s\/three\] resource group \(name "rg-a"\) is already created by s\/one/);
+  });
+
+  test("two workloads' service accounts in one stack and provider get the workloads' own message only", () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    aks.kubernetesProvider(s, "kubernetes");
+    for (const id of ["a", "b"]) new FederatedWorkload(s, id, { issuer: aks, namespace: "apps", serviceAccountName: "api", identityName: `id-${id}`, resourceGroupName: "rg", location: "eastus" });
+    const errors = errorsOf(app);
+    expect(errors).toMatch(/serviceAccountName: ServiceAccount apps\/api is already created by s\/a/);
+    expect(errors).not.toMatch(/Kubernetes ServiceAccount apps\/api on cluster/);
+  });
+
+  test("two workloads' service accounts in one GitOps directory get the workloads' own message only", () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    for (const id of ["a", "b"]) {
+      new FederatedWorkload(s, id, { issuer: aks, namespace: "apps", serviceAccountName: "api", identityName: `id-${id}`, resourceGroupName: "rg", location: "eastus", kubernetesObjects: "manifests" });
+    }
+    const errors = errorsOf(app);
+    expect(errors).toMatch(/serviceAccountName: ServiceAccount apps\/api is already created by s\/a/);
+    expect(errors).not.toMatch(/Kubernetes ServiceAccount apps\/api on cluster/);
+  });
+
+  test("GitOps workloads whose issuer is a URL (no known cluster) claim nothing across stacks", () => {
+    const app = Testing.app();
+    for (const id of ["a", "b"]) {
+      const s = new TerraformStack(app, id);
+      new AzurermProvider(s, "azurerm", { features: [{}] });
+      new FederatedWorkload(s, "w", { issuer: "https://issuer.example.com/", namespace: "apps", serviceAccountName: "api", identityName: `id-${id}`, resourceGroupName: "rg", location: "eastus", kubernetesObjects: "manifests" });
+    }
+    expect(errorsOf(app)).not.toMatch(/already created by|also created by/);
+  });
+
+  test("a directory mixing clusters names them in order, whichever was made first", () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    for (const name of ["aks-b", "aks-a"]) {
+      const aks = new AksWithOidc(s, name, { name, resourceGroupName: "rg", location: "eastus" });
+      new FederatedWorkload(s, `w-${name}`, { issuer: aks, namespace: "x", serviceAccountName: name, identityName: `id-${name}`, resourceGroupName: "rg", location: "eastus", kubernetesObjects: "manifests" });
+    }
+    expect(errorsOf(app)).toMatch(/holds workloads federated with clusters rg\/aks-a and rg\/aks-b;/);
+  });
+
+  test("21 credentials made only through one ManagedIdentity get its own message, not the registry's", () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    const identity = new ManagedIdentity(s, "id", { name: "id-shared", resourceGroupName: "rg", location: "eastus" });
+    for (let i = 0; i < 21; i++) new FederatedWorkload(s, `w${i}`, { issuer: "https://issuer.example.com/", namespace: "apps", serviceAccountName: `sa-${i}`, identity, kubernetesObjects: "manifests" });
+    const errors = errorsOf(app);
+    expect(errors).toMatch(/Entra allows at most 20 per managed identity – use another managed identity/);
+    expect(errors).not.toMatch(/federated credentials on identity/);
   });
 });
