@@ -25,31 +25,22 @@ import { rulesMarkdown } from "../lib/guardrails/security/catalogue";
 
 type Build = (s: TerraformStack) => void;
 
-/** The unsuppressed findings of a hand-written stack, as `<rule id> <message>`. */
-function findingsOf(build: Build): string[] {
+/** The unsuppressed findings of a hand-written stack. */
+function unsuppressed(build: Build) {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "azwi-rule-")) });
   const s = new TerraformStack(app, "hand");
   new AzurermProvider(s, "azurerm", { features: [{}] });
   new KubernetesProvider(s, "k8s", {});
   Aspects.of(s).add(new WorkloadIdentityChecks());
   build(s);
-  return WorkloadIdentityChecks.findings(app)
-    .filter((f) => !f.suppressedBecause)
-    .map((f) => `${f.ruleId} ${f.message}`);
+  return WorkloadIdentityChecks.findings(app).filter((f) => !f.suppressedBecause);
 }
 
+/** The unsuppressed findings of a hand-written stack, as `<rule id> <message>`. */
+const findingsOf = (build: Build) => unsuppressed(build).map((f) => `${f.ruleId} ${f.message}`);
+
 /** The unsuppressed rule ids found in a hand-written stack. */
-function idsOf(build: Build): string[] {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "azwi-rule-")) });
-  const s = new TerraformStack(app, "hand");
-  new AzurermProvider(s, "azurerm", { features: [{}] });
-  new KubernetesProvider(s, "k8s", {});
-  Aspects.of(s).add(new WorkloadIdentityChecks());
-  build(s);
-  return WorkloadIdentityChecks.findings(app)
-    .filter((f) => !f.suppressedBecause)
-    .map((f) => f.ruleId);
-}
+const idsOf = (build: Build) => unsuppressed(build).map((f) => f.ruleId);
 
 const ISSUER = "https://issuer.example.com/";
 const SUBJECT = "system:serviceaccount:apps:api";
