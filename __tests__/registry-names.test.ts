@@ -392,3 +392,33 @@ describe("the registry's messages and bookkeeping", () => {
     expect(errors).not.toMatch(/federated credentials on identity/);
   });
 });
+
+describe("references inside a longer value", () => {
+  /** In each named stack: a vault of its own (same construct id, so the same address) and a grant of Key Vault Secrets User on `<vault id>/secrets/<secret>` to one principal. */
+  function grants(stacks: [string, string][]) {
+    const app = Testing.app();
+    for (const [i, [id, secret]] of stacks.entries()) {
+      const s = (app.node.tryFindChild(id) as TerraformStack | undefined) ?? new TerraformStack(app, id);
+      if (!s.node.tryFindChild("azurerm")) {
+        new AzurermProvider(s, "azurerm", { features: [{}] });
+        new ManagedIdentity(s, "library", { name: `id-library-${id}`, resourceGroupName: "rg", location: "eastus" });
+        new KeyVault(s, "kv", { name: `kv-${id}`, resourceGroupName: "rg", location: "eastus", tenantId: TENANT, skuName: "standard" });
+      }
+      const vault = s.node.findChild("kv") as KeyVault;
+      new RoleAssignment(s, `grant-${i}-${secret}`, { scope: `${vault.id}/secrets/${secret}`, principalId: OBJECT, roleDefinitionName: "Key Vault Secrets User" });
+    }
+    return errorsOf(app);
+  }
+
+  test("two secrets of one vault are two scopes", () => {
+    expect(grants([["a", "db"], ["a", "api"]])).not.toMatch(/already created by/);
+  });
+
+  test("the same secret of one vault is one scope", () => {
+    expect(grants([["a", "db"], ["a", "db"]])).toMatch(/\[a\/grant-1-db\] role assignment .* is already created by a\/grant-0-db/);
+  });
+
+  test("the same address in two stacks is two resources (two vaults)", () => {
+    expect(grants([["a", "db"], ["b", "db"]])).not.toMatch(/already created by/);
+  });
+});

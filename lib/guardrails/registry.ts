@@ -222,7 +222,7 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
       at: resource,
       where: resource.node.path,
       target: `${TerraformStack.of(resource).node.path}|provider ${provider?.node.path ?? "default"}`,
-      selfChecked: resource.node.scope !== undefined && selfCheckedKubernetesOwners.has(resource.node.scope),
+      selfChecked: selfCheckedKubernetesOwners.has(resource.node.scope!),
     },
   ];
 }
