@@ -34,7 +34,7 @@ import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceAccount } from "@cdktf/provider-kubernetes/lib/service-account";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
-import { AksWithOidc, FederatedWorkload, ManagedIdentity } from "../lib";
+import { AksWithOidc, FederatedWorkload, GitOpsManifests, ManagedIdentity } from "../lib";
 
 const TENANT = "00000000-0000-0000-0000-000000000000";
 const OBJECT = "11111111-1111-1111-1111-111111111111";
@@ -420,5 +420,23 @@ describe("references inside a longer value", () => {
 
   test("the same address in two stacks is two resources (two vaults)", () => {
     expect(grants([["a", "db"], ["b", "db"]])).not.toMatch(/already created by/);
+  });
+});
+
+describe("objects added to a GitOps directory by hand", () => {
+  test("count on the cluster the directory's workloads trust, an object without a namespace in the default namespace", () => {
+    const app = Testing.app();
+    const platform = new TerraformStack(app, "platform");
+    new AzurermProvider(platform, "azurerm", { features: [{}] });
+    const aks = new AksWithOidc(platform, "aks", { name: "aks", resourceGroupName: "rg", location: "eastus" });
+    const gitops = new TerraformStack(app, "gitops");
+    new AzurermProvider(gitops, "azurerm", { features: [{}] });
+    new FederatedWorkload(gitops, "w", { issuer: aks, namespace: "apps", serviceAccountName: "api", identityName: "id-api", resourceGroupName: "rg", location: "eastus", kubernetesObjects: "manifests" });
+    GitOpsManifests.of(gitops).add({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { mode: "a" } }, "settings");
+    const other = new TerraformStack(app, "other");
+    new AzurermProvider(other, "azurerm", { features: [{}] });
+    aks.kubernetesProvider(other, "kubernetes");
+    new ConfigMapV1(other, "settings", { metadata: { name: "settings" } });
+    expect(errorsOf(app)).toMatch(/\[gitops\/gitops-manifests\] Kubernetes ConfigMap default\/settings on cluster rg\/aks is also created by other\/settings/);
   });
 });
