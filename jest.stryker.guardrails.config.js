@@ -2,7 +2,7 @@
 // The guardrails run inside every synth, so with the whole suite every guardrails mutant is covered by ~1,000 tests
 // (estimated 12–15 hours on 2 cores). This run scores the guardrails files against their own specification tests:
 // the rule files against security-rules/security-checks, the registry and ordering passes against theirs, the value
-// rules against rules.test.ts. Kills by other tests do not count here, so the score can only be lower than the
+// rules against rules.test.ts and the value tests that go through the constructs' props. Kills by other tests do not count here, so the score can only be lower than the
 // whole suite's.
 const base = require("./jest.config.js");
 
@@ -17,6 +17,10 @@ module.exports = {
     "<rootDir>/__tests__/registry-names.test.ts",
     "<rootDir>/__tests__/ordering.test.ts",
     "<rootDir>/__tests__/rules.test.ts",
+    // The value rules' specification through the constructs' props.
+    "<rootDir>/__tests__/kubernetes-values.test.ts",
+    "<rootDir>/__tests__/azure-values.test.ts",
+    "<rootDir>/__tests__/synth-mistakes.test.ts",
   ],
   ci: true,
   verbose: false,
