@@ -164,12 +164,19 @@ function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, at
   return `${(origin ?? stack).node.path}:${typeof resolved === "string" ? resolved : JSON.stringify(resolved)}`;
 }
 
+/** Arguments read in the current pass: a credential is read for its claims and again for its holder's count. */
+let argumentsOfPass = new WeakMap<object, Record<string, unknown> | undefined>();
+
 function synthesizedArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
+  if (argumentsOfPass.has(resource)) return argumentsOfPass.get(resource);
+  let attrs: Record<string, unknown> | undefined;
   try {
-    return (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes();
+    attrs = (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes();
   } catch {
-    return undefined;
+    attrs = undefined;
   }
+  argumentsOfPass.set(resource, attrs);
+  return attrs;
 }
 
 /**
@@ -308,6 +315,7 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
   const cached = claimsByApp.get(app);
   // Stryker disable next-line ConditionalExpression: a cache; without it every visit computes the same claims again
   if (cached && cached.size === nodes.length) return { found: cached.found, mixed: mixedByApp.get(app)!, limits: limitsByApp.get(app)! };
+  argumentsOfPass = new WeakMap();
   const found: Duplicates = new Map();
   const mixed = new Map<IConstruct, string[]>();
   const limits = new Map<IConstruct, string>();
