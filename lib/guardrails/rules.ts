@@ -408,10 +408,9 @@ const QUANTITY_SUFFIX: Record<string, number> = {
 
 /** The value of a quantity that passes {@link quantity}, as a number (precise enough to compare requests with limits). */
 export function quantityValue(v: string): number {
-  const m = /^\+?([0-9]*\.?[0-9]*)(.*)$/.exec(v)!;
-  const suffix = m[2];
-  if (/^[eE]/.test(suffix)) return Number(m[1]) * 10 ** Number(suffix.slice(1));
-  return Number(m[1]) * (QUANTITY_SUFFIX[suffix] ?? NaN);
+  const [, number, suffix] = /^\+?([0-9]*\.?[0-9]*)(.*)$/.exec(v)!;
+  // A suffix that is not a binary or decimal one is an exponent (`e3`, `E-2`); `E` alone is exa.
+  return Number(number) * (QUANTITY_SUFFIX[suffix] ?? 10 ** Number(suffix.slice(1)));
 }
 
 /** A security-context user or group id: an integer from 0 to 2147483647 (core/v1: int64, non-negative, at most MaxInt32). */
