@@ -451,7 +451,7 @@ describe("label and annotation keys and values", () => {
 });
 
 describe("quantities and ids", () => {
-  test.each(["250m", "0.5", "128Mi", "1G", "1e3", "+1", ".5", "5.", "1E-2", "2Ei", "1E"])("quantity %s is accepted", (q) => {
+  test.each(["250m", "0.5", "128Mi", "1G", "1e3", "+1", ".5", "5.", "5.Mi", "1E-2", "2Ei", "1E"])("quantity %s is accepted", (q) => {
     expect(problem(R.quantity, q)).toBeUndefined();
   });
 
@@ -468,6 +468,7 @@ describe("quantities and ids", () => {
     ["1.5", 1.5],
     [".5", 0.5],
     ["5.", 5],
+    ["5.Mi", 5 * 2 ** 20],
     ["1e3", 1000],
     ["1.5e3", 1500],
     ["1E-2", 0.01],
