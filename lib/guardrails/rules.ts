@@ -3,6 +3,7 @@
  * `undefined` when the value is fine, or the reason it is not ("must be …"); the caller adds
  * the field and the value.
  */
+import { isIPv4 } from "net";
 import { AZURE_REGIONS, UNSUPPORTED_FIC_REGIONS, UNSUPPORTED_FIC_REGIONS_URL, normalizeRegion } from "./regions";
 
 export type Rule<T = string> = (value: T) => string | undefined;
@@ -91,19 +92,31 @@ const noWildcard: Rule = (v) => (v.includes("*") ? "must not contain wildcards: 
  * many (EKS, GKE, GitHub) have no trailing slash.
  */
 const aksIssuerTrailingSlash: Rule = (v) => {
-  const m = /^https:\/\/([^/]+)(\/.*)?$/.exec(v);
-  if (!m || !/(^|\.)oic\.prod-aks\.azure\.com$|^oidc\.prod-aks\.azure\.com$/i.test(m[1])) return undefined;
+  // Runs after publiclyReachableIssuer, which refuses a URL that does not parse; the parser lowercases the host.
+  if (!/(^|\.)oic\.prod-aks\.azure\.com$|^oidc\.prod-aks\.azure\.com$/.test(new URL(v).hostname)) return undefined;
   return v.endsWith("/")
     ? undefined
     : "must end with '/': AKS issuers do, tokens carry the slash in their iss claim, and Entra matches it exactly (AADSTS700211); better, pass the cluster instead of a string";
 };
 
-/** True for an IPv4 address in a range the internet cannot route to (RFC 1918, loopback, link-local, CGNAT, this network). */
+/**
+ * True for an IPv4 address (as the URL parser writes it, dotted decimal) in a range the internet cannot
+ * route to (RFC 1918, loopback, link-local, CGNAT, this network).
+ */
 function privateIPv4(host: string): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
+  if (!isIPv4(host)) return false;
+  const [a, b] = host.split(".").map(Number);
   return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}
+
+/**
+ * True for a global unicast IPv6 address, 2000::/3, the only range the internet routes to hosts.
+ * The URL parser writes IPv6 hosts bracketed, compressed and without leading zeros (`[2001:db8::1]`,
+ * `[::1]`), so the first group is the text up to the first ':' (empty for `[::…]`).
+ */
+function globalUnicastIPv6(host: string): boolean {
+  const first = Number.parseInt(host.slice(1).split(":")[0], 16);
+  return first >= 0x2000 && first <= 0x3fff;
 }
 
 /** Host suffixes that only resolve inside a cluster or a private network. */
@@ -117,17 +130,23 @@ const PRIVATE_HOST_SUFFIXES = [".localhost", ".local", ".internal", ".svc", ".cl
  * https://azure.github.io/azure-workload-identity/docs/installation/self-managed-clusters/oidc-issuer.html
  */
 const publiclyReachableIssuer: Rule = (v) => {
-  const m = /^https:\/\/([^/?#]+)/.exec(v);
-  if (!m) return undefined;
-  const authority = m[1].replace(/^[^@]*@/, "");
-  const host = (authority.startsWith("[") ? authority.slice(0, authority.indexOf("]") + 1) : authority.replace(/:\d*$/, "")).toLowerCase().replace(/\.$/, "");
+  let hostname: string;
+  try {
+    // The WHATWG URL parser reads the host as HTTP clients do: without user info and port, names
+    // lowercased and percent-decoded, a name ending in a number read as IPv4 (`127.1` is 127.0.0.1,
+    // `10.0.0.1.5` is no address at all), IPv6 compressed in brackets.
+    hostname = new URL(v).hostname;
+  } catch {
+    return "must have a host that parses: a DNS name, an IPv4 address or a bracketed IPv6 address, with a numeric port (a name whose last label is a number is read as an IPv4 address)";
+  }
+  const host = hostname.replace(/\.$/, "");
   const reason =
     host === "localhost" || PRIVATE_HOST_SUFFIXES.some((s) => host.endsWith(s))
       ? `${host} resolves only on a private network or inside a cluster`
       : host.startsWith("[")
-        ? /^\[(::1?|f[cd][0-9a-f]{0,2}:.*|fe[89ab][0-9a-f]?:.*|::ffff:.*)\]$/.test(host)
-          ? `${host} is a loopback, private or link-local IPv6 address`
-          : undefined
+        ? globalUnicastIPv6(host)
+          ? undefined
+          : `${host} is a loopback, private or link-local IPv6 address, or another outside the global unicast range 2000::/3`
         : privateIPv4(host)
           ? `${host} is a private, loopback or link-local address`
           : !host.includes(".")
@@ -148,10 +167,11 @@ export const issuerUrl: readonly Rule[] = [
   at600,
   noWildcard,
   matches(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "an https:// URL with no spaces, query or fragment (federated credential issuer)"),
-  aksIssuerTrailingSlash,
   publiclyReachableIssuer,
+  aksIssuerTrailingSlash,
+  // The https:// check above leaves no '//' before the path.
   (v) =>
-    /^https:\/\/[^/]+\/.*\/\//.test(v) || /^https:\/\/[^/]+\/\//.test(v)
+    v.slice("https://".length).includes("//")
       ? "must not contain '//' in its path: it looks assembled from parts with a doubled slash, and Entra compares the token's iss claim byte for byte"
       : undefined,
 ];
@@ -408,10 +428,9 @@ const QUANTITY_SUFFIX: Record<string, number> = {
 
 /** The value of a quantity that passes {@link quantity}, as a number (precise enough to compare requests with limits). */
 export function quantityValue(v: string): number {
-  const m = /^\+?([0-9]*\.?[0-9]*)(.*)$/.exec(v)!;
-  const suffix = m[2];
-  if (/^[eE]/.test(suffix)) return Number(m[1]) * 10 ** Number(suffix.slice(1));
-  return Number(m[1]) * (QUANTITY_SUFFIX[suffix] ?? NaN);
+  const [, number, suffix] = /^\+?([0-9]*\.?[0-9]*)(.*)$/.exec(v)!;
+  // A suffix that is not a binary or decimal one is an exponent (`e3`, `E-2`); `E` alone is exa.
+  return Number(number) * (QUANTITY_SUFFIX[suffix] ?? 10 ** Number(suffix.slice(1)));
 }
 
 /** A security-context user or group id: an integer from 0 to 2147483647 (core/v1: int64, non-negative, at most MaxInt32). */
@@ -445,7 +464,9 @@ export interface RegionSettings {
  * the AZURE_ADDITIONAL_REGIONS setting, a library user the `azwi:additionalRegions` context key.
  */
 export function knownRegion(settings: RegionSettings = {}, howToAdd = "the azwi:additionalRegions context key"): Rule {
-  const known = new Set([...AZURE_REGIONS, ...(settings.additionalRegions ?? [])]);
+  // Stryker disable next-line ArrayDeclaration: an entry in place of "none" never equals a normalized region (lowercase, no spaces), so it changes no result
+  const additional = settings.additionalRegions ?? [];
+  const known = new Set([...AZURE_REGIONS, ...additional]);
   return (v) =>
     known.has(normalizeRegion(v))
       ? undefined
