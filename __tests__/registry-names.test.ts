@@ -4,7 +4,7 @@
  * is and where it is unique, and a name that differs is not. The user's own provider resources are
  * used, beside one construct of the library (the registry runs on the stacks the library is in).
  */
-import { App, TerraformStack, Testing } from "cdktf";
+import { App, TerraformCount, TerraformIterator, TerraformStack, Testing, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registry";
@@ -438,5 +438,35 @@ describe("objects added to a GitOps directory by hand", () => {
     aks.kubernetesProvider(other, "kubernetes");
     new ConfigMapV1(other, "settings", { metadata: { name: "settings" } });
     expect(errorsOf(app)).toMatch(/\[gitops\/gitops-manifests\] Kubernetes ConfigMap default\/settings on cluster rg\/aks is also created by other\/settings/);
+  });
+});
+
+describe("resources with for_each or count", () => {
+  /** One stack with the library in it and two resources made by `make`. */
+  function twoIn(make: (scope: TerraformStack, id: string) => void): string {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    new ManagedIdentity(s, "library", { name: "id-library", resourceGroupName: "rg-library", location: "eastus" });
+    for (const id of ["a", "b"]) make(s, id);
+    return errorsOf(app);
+  }
+
+  test("two resources with for_each, each named each.value, are no collision (each instance has its own name)", () => {
+    expect(
+      twoIn((s, id) => {
+        const each = TerraformIterator.fromList([`rg-${id}-1`, `rg-${id}-2`]);
+        new ResourceGroup(s, id, { forEach: each, name: each.value, location: "eastus" });
+      }),
+    ).not.toMatch(/already created by/);
+  });
+
+  test("two resources with count, both named after count.index, are one claim (both create the same names)", () => {
+    expect(
+      twoIn((s, id) => {
+        const count = TerraformCount.of(2);
+        new ResourceGroup(s, id, { count, name: `rg-${Token.asString(count.index)}`, location: "eastus" });
+      }),
+    ).toMatch(/\[s\/b\] resource group \(name "s:rg-\$\{count\.index\}"\) is already created by s\/a/);
   });
 });

@@ -144,8 +144,10 @@ function globalNameOfReference(value: string, index: AddressIndex): string | und
 
 /** The value of `attribute` in a resource's synthesized arguments, as a comparable string. */
 function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, attribute: string, index: AddressIndex): string | undefined {
-  const value = attrs[attribute];
-  if (value === undefined || value === null) return undefined;
+  const given = attrs[attribute];
+  if (given === undefined || given === null) return undefined;
+  // A token object (an iterator's each.value) is read as the token string it stands for.
+  const value = Tokenization.isResolvable(given) ? Token.asString(given) : given;
   if (typeof value !== "string") return JSON.stringify(value);
   if (!Token.isUnresolved(value)) return value;
   const global = globalNameOfReference(value, index);
@@ -155,13 +157,14 @@ function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, at
   const single = Tokenization.reverseString(value);
   const ref = single.length === 1 ? (single.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined) : undefined;
   if (typeof ref?.identifier === "string" && ref.originStack) return `${ref.originStack.node.path}:\${${ref.identifier}}`;
-  // Two references to one attribute are different token strings: compare what they resolve to,
-  // qualified by the stack the reference points into (addresses repeat across stacks).
+  // Anything else (references inside a longer value, function calls) is a different token string
+  // each time: compare what it resolves to, qualified by the resource's stack (addresses repeat
+  // across stacks) – or by the resource itself when it has for_each: each.value and each.key take
+  // the values of its own collection, so the same expression in two resources names different objects.
   const stack = TerraformStack.of(resource);
   const resolved = Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
-  const fragments = Tokenization.reverseString(value);
-  const origin = fragments.length === 1 ? (fragments.firstToken as { originStack?: IConstruct } | undefined)?.originStack : undefined;
-  return `${(origin ?? stack).node.path}:${typeof resolved === "string" ? resolved : JSON.stringify(resolved)}`;
+  const qualifier = resource.forEach !== undefined ? resource.node.path : stack.node.path;
+  return `${qualifier}:${typeof resolved === "string" ? resolved : JSON.stringify(resolved)}`;
 }
 
 /** Arguments read in the current pass: a credential is read for its claims and again for its holder's count. */
