@@ -9,7 +9,7 @@
  * it points into (so a reference from another stack equals the direct one), anything else by the
  * expression it resolves to. A literal and a reference to the same value are not caught.
  */
-import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
+import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
 import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../core/constants";
 import {
@@ -122,6 +122,7 @@ function addressIndex(): AddressIndex {
     byAddress = new Map();
     for (const c of stack.node.findAll()) {
       if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
+      // Stryker disable next-line ConditionalExpression: other constructs (providers, outputs) would be filed under data.<type>, where no reference to a global-name type's id looks
       else if (TerraformDataSource.isTerraformDataSource(c)) byAddress.set(`data.${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
     }
     byStack.set(stack, byAddress);
@@ -134,6 +135,7 @@ function globalNameOfReference(value: string, index: AddressIndex): string | und
   const fragments = Tokenization.reverseString(value);
   if (fragments.length !== 1) return undefined;
   const ref = fragments.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined;
+  // Stryker disable next-line OptionalChaining: the one fragment of a string with a token is that token
   if (typeof ref?.identifier !== "string" || !ref.originStack || !ref.identifier.endsWith(".id")) return undefined;
   const address = ref.identifier.slice(0, -".id".length);
   const element = index(ref.originStack).get(address);
@@ -171,10 +173,12 @@ function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, at
 let argumentsOfPass = new WeakMap<object, Record<string, unknown> | undefined>();
 
 function synthesizedArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
+  // Stryker disable next-line ConditionalExpression: a cache; reading the arguments again gives the same values
   if (argumentsOfPass.has(resource)) return argumentsOfPass.get(resource);
   let attrs: Record<string, unknown> | undefined;
   try {
     attrs = (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes();
+    // Stryker disable next-line BlockStatement: attrs is still undefined when the call throws
   } catch {
     attrs = undefined;
   }
@@ -189,13 +193,13 @@ function synthesizedArguments(resource: TerraformResource | TerraformDataSource)
  * the whole resource (a pod's spec) to Terraform. Otherwise the synthesized arguments.
  */
 function kubernetesMetadata(resource: TerraformResource): Record<string, unknown> | undefined {
+  // Stryker disable next-line ConditionalExpression,StringLiteral: the synthesized arguments hold the same name and namespace; the getter only spares converting the whole resource
   if ("metadataInput" in resource) return { metadata: (resource as unknown as { metadataInput: unknown }).metadataInput };
   return synthesizedArguments(resource);
 }
 
-/** The cluster a Kubernetes resource's provider talks to, when a cluster construct made the provider. */
-function clusterOf(resource: TerraformResource): string | undefined {
-  const provider = resource.provider ?? defaultKubernetesProvider(resource);
+/** The cluster a Kubernetes provider talks to, when a cluster construct with a literal name made the provider. */
+function clusterOf(provider: TerraformProvider | undefined): string | undefined {
   const cluster = provider && providerClusters.get(provider);
   return cluster && clusterKeys.get(cluster);
 }
@@ -203,6 +207,7 @@ function clusterOf(resource: TerraformResource): string | undefined {
 function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const rule = NAME_RULES[resource.terraformResourceType];
   const kind = KUBERNETES_KINDS[resource.terraformResourceType];
+  // Stryker disable next-line ConditionalExpression: a shortcut; a resource of neither kind would claim nothing below (no Kubernetes kind)
   if (!rule && !kind) return [];
   const attrs = kind ? kubernetesMetadata(resource) : synthesizedArguments(resource);
   if (!attrs) return [];
@@ -213,10 +218,12 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
       if (values[values.length - 1] === undefined && r.parts.length > 1 && r.parts[r.parts.length - 1] !== "application_id" && r.parts[r.parts.length - 1] !== "role_definition_id") return [];
       const shown = () => r.parts.map((p, j) => (values[j] === undefined ? undefined : `${p} ${JSON.stringify(values[j])}`)).filter(Boolean).join(", ");
       const key = `${resource.terraformResourceType}#${i}|${values.map((v) => v ?? "").join("|")}`;
+      // Stryker disable next-line MethodExpression: upper and lower case fold the ASCII names Azure and Entra allow alike
       return [{ key: r.caseInsensitive ? key.toLowerCase() : key, label: () => `${r.what} (${shown()})`, scope: r.scope, at: resource, where: resource.node.path }];
     });
   }
-  const cluster = clusterOf(resource);
+  const provider = resource.provider ?? defaultKubernetesProvider(resource);
+  const cluster = clusterOf(provider);
   if (!cluster) return [];
   // kubernetes_manifest: the object's own kind and metadata.
   const object = kind === "manifest" ? (attrs.manifest as Record<string, unknown> | undefined) : attrs;
@@ -226,13 +233,12 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const name = meta && valueOf(resource, meta, "name", index);
   if (!name) return [];
   const namespace = clusterScoped(objectKind) ? "" : (valueOf(resource, meta!, "namespace", index) ?? "default");
-  const provider = resource.provider ?? defaultKubernetesProvider(resource);
   return [
     {
       ...kubernetesClaim(cluster, objectKind, namespace, name),
       at: resource,
       where: resource.node.path,
-      target: `${TerraformStack.of(resource).node.path}|provider ${provider?.node.path ?? "default"}`,
+      target: `${TerraformStack.of(resource).node.path}|provider ${provider!.node.path}`,
       selfChecked: selfCheckedKubernetesOwners.has(resource.node.scope!),
     },
   ];
@@ -252,6 +258,7 @@ function kubernetesClaim(cluster: string, kind: string, namespace: string, name:
  * workloads trust clusters with different real names is itself a problem (it is applied to one cluster).
  */
 function manifestClaimsOf(collection: ManifestCollection): { claims: Claim[]; mixed?: string[] } {
+  // Stryker disable next-line ArrayDeclaration: a stand-in for no clusters has no key, and keys are kept only for clusters
   const keys = [...new Set([...(manifestClusters.get(collection) ?? [])].map((c) => clusterKeys.get(c)).filter((k): k is string => k !== undefined))];
   if (keys.length > 1) return { claims: [], mixed: keys.sort() };
   if (keys.length === 0) return { claims: [] };
@@ -289,12 +296,14 @@ const CREDENTIAL_HOLDERS: Record<string, { readonly attribute: string; readonly 
 function credentialHolders(nodes: readonly IConstruct[], index: AddressIndex): Map<string, { what: string; holder: string; credentials: TerraformResource[] }> {
   const holders = new Map<string, { what: string; holder: string; credentials: TerraformResource[] }>();
   for (const c of nodes) {
+    // Stryker disable next-line ConditionalExpression: only resources have the types CREDENTIAL_HOLDERS names (no data source of them exists)
     if (!TerraformResource.isTerraformResource(c)) continue;
     const kind = CREDENTIAL_HOLDERS[c.terraformResourceType];
     if (!kind) continue;
     const attrs = synthesizedArguments(c);
     const holder = attrs && valueOf(c, attrs, attrs.user_assigned_identity_id !== undefined ? "user_assigned_identity_id" : kind.attribute, index);
     if (holder === undefined) continue;
+    // Stryker disable next-line MethodExpression: upper and lower case fold the ASCII ids Azure and Entra use alike
     const key = `${kind.what}|${holder.toLowerCase()}`;
     const entry = holders.get(key) ?? { what: kind.what, holder, credentials: [] };
     entry.credentials.push(c);
@@ -324,6 +333,7 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
   const limits = new Map<IConstruct, string>();
   const firsts = new Map<string, Claim>();
   const index = addressIndex();
+  // Stryker disable next-line ArrayDeclaration: a stand-in entry has no key, so it is never a second claim
   const claims: Claim[] = [];
   for (const c of nodes) {
     if (TerraformResource.isTerraformResource(c)) claims.push(...claimsOf(c, index));
@@ -339,7 +349,7 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
     const first = firsts.get(claim.key);
     if (!first) firsts.set(claim.key, claim);
     // Two workloads' objects in one stack and target are the workloads' own check (it names the prop).
-    else if (!(claim.target !== undefined && claim.target === first.target && claim.selfChecked && first.selfChecked)) add(found, claim.at, { ...claim, first });
+    else if (!(claim.selfChecked && first.selfChecked && claim.target === first.target)) add(found, claim.at, { ...claim, first });
   }
   // The limit of credentials per holder, counted across stacks and objects. A holder's credentials
   // made only through ManagedIdentity (counted per identity there), or only by hand within one stack
@@ -398,7 +408,7 @@ export class RealNameRegistry implements IAspect {
         }
         // Stryker disable next-line ConditionalExpression: which stack's visit reports it changes nothing (reportOnce keeps one message per construct)
         if (!reportsHere(here)) continue;
-        const gitOps = claim.at !== claim.first.at && [claim, claim.first].some((c) => c.where !== c.at.node.path);
+        const gitOps = [claim, claim.first].some((c) => c.where !== c.at.node.path);
         const consequence = gitOps
           ? "a cluster holds one object of that name, so whichever applies it second fails (AlreadyExists) or overwrites the other's, and the two keep undoing each other"
           : "so the second create would fail (the resource already exists)";
