@@ -496,13 +496,9 @@ describe("values known only at apply", () => {
     );
   });
 
-  test("a vault written as a bare TerraformResource (its arguments as overrides): its secrets are compared by the vault's address", () => {
+  test("a vault whose name cannot be read (a bare TerraformResource without one): its secrets are compared by the vault's address", () => {
     const lines = twoIn((s, id) => {
-      let vault = s.node.tryFindChild("kv") as TerraformResource | undefined;
-      if (!vault) {
-        vault = new TerraformResource(s, "kv", { terraformResourceType: "azurerm_key_vault" });
-        vault.addOverride("name", "kv-apps");
-      }
+      const vault = (s.node.tryFindChild("kv") as TerraformResource | undefined) ?? new TerraformResource(s, "kv", { terraformResourceType: "azurerm_key_vault" });
       new KeyVaultSecret(s, id, { name: "db", keyVaultId: vault.getStringAttribute("id"), valueWo: "x", valueWoVersion: 1 });
     }).split("\n");
     expect(lines).toContain(
@@ -514,6 +510,50 @@ describe("values known only at apply", () => {
     expect(twoIn((s, id) => void new UserAssignedIdentity(s, id, { name: id === "a" ? "pp" : "p", resourceGroupName: id === "a" ? "rg-a" : "rg-ap", location: "eastus" }))).not.toMatch(
       /already created by/,
     );
+  });
+});
+
+describe("names set by an override (the escape hatch) are the names Terraform gets", () => {
+  /** One stack with the library in it; `make` adds resources to it. */
+  function stackWith(make: (scope: TerraformStack) => void): string {
+    const app = Testing.app();
+    const s = new TerraformStack(app, "s");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    new ManagedIdentity(s, "library", { name: "id-library", resourceGroupName: "rg-library", location: "eastus" });
+    make(s);
+    return errorsOf(app);
+  }
+  const bareGroup = (s: TerraformStack, id: string, name: string) => {
+    const group = new TerraformResource(s, id, { terraformResourceType: "azurerm_resource_group" });
+    group.addOverride("name", name);
+    group.addOverride("location", "eastus");
+  };
+
+  test("a resource group renamed by an override meets a bare azurerm_resource_group of that name", () => {
+    const lines = stackWith((s) => {
+      bareGroup(s, "bare", "rg-apps");
+      new ResourceGroup(s, "renamed", { name: "rg-placeholder", location: "eastus" }).addOverride("name", "RG-Apps");
+    }).split("\n");
+    expect(lines).toContain(
+      '  [s/renamed] resource group (name "RG-Apps") is already created by s/bare; names are unique in its subscription, so the second create would fail (the resource already exists) – create it once and share that object',
+    );
+  });
+
+  test("two bare resource groups with different names are no collision", () => {
+    expect(
+      stackWith((s) => {
+        bareGroup(s, "a", "rg-a");
+        bareGroup(s, "b", "rg-b");
+      }),
+    ).not.toMatch(/already created by/);
+  });
+
+  test("a Kubernetes object renamed by an override is claimed under its new name", () => {
+    const make = (s: Construct, id: string) => {
+      const settings = new ConfigMapV1(s, id, { metadata: { name: s.node.id === "a" ? "api" : "placeholder", namespace: "apps" } });
+      if (s.node.id === "b") settings.addOverride("metadata.name", "api");
+    };
+    expect(errorsOf(kubernetesApp(make))).toMatch(/\[b\/object\] Kubernetes ConfigMap apps\/api on cluster rg\/aks is already created by a\/object/);
   });
 });
 

@@ -23,6 +23,7 @@ import {
   reportOnce,
   selfCheckedKubernetesOwners,
 } from "../core/internal";
+import { deepMerge } from "./security/context";
 
 /** How one resource type is named in the real world. */
 interface NameRule {
@@ -169,7 +170,11 @@ function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, at
   return `${qualifier}:${typeof resolved === "string" ? resolved : JSON.stringify(resolved)}`;
 }
 
-/** Arguments read in the current pass: a credential is read for its claims and again for its holder's count. */
+/**
+ * A resource's arguments with its escape-hatch overrides merged in (a name set by addOverride is the
+ * name Terraform gets, as the security checks read it). Read once per pass: a credential is read for
+ * its claims and again for its holder's count.
+ */
 let argumentsOfPass = new WeakMap<object, Record<string, unknown> | undefined>();
 
 function synthesizedArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
@@ -177,7 +182,8 @@ function synthesizedArguments(resource: TerraformResource | TerraformDataSource)
   if (argumentsOfPass.has(resource)) return argumentsOfPass.get(resource);
   let attrs: Record<string, unknown> | undefined;
   try {
-    attrs = (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes();
+    const r = resource as unknown as { synthesizeAttributes(): Record<string, unknown>; rawOverrides: Record<string, unknown> };
+    attrs = deepMerge({ ...r.synthesizeAttributes() }, r.rawOverrides);
     // Stryker disable next-line BlockStatement: attrs is still undefined when the call throws
   } catch {
     attrs = undefined;
@@ -190,9 +196,10 @@ function synthesizedArguments(resource: TerraformResource | TerraformDataSource)
  * A Kubernetes resource's `metadata` as configured, from the provider class's `metadataInput`
  * getter when it has one (every generated kubernetes_* resource with a metadata block does): name
  * and namespace read the same there as in the synthesized block, and reading them does not convert
- * the whole resource (a pod's spec) to Terraform. Otherwise the synthesized arguments.
+ * the whole resource (a pod's spec) to Terraform. Otherwise (or when overrides are set) the synthesized arguments.
  */
 function kubernetesMetadata(resource: TerraformResource): Record<string, unknown> | undefined {
+  if (Object.keys((resource as unknown as { rawOverrides: object }).rawOverrides).length) return synthesizedArguments(resource);
   // Stryker disable next-line ConditionalExpression,StringLiteral: the synthesized arguments hold the same name and namespace; the getter only spares converting the whole resource
   if ("metadataInput" in resource) return { metadata: (resource as unknown as { metadataInput: unknown }).metadataInput };
   return synthesizedArguments(resource);
@@ -215,7 +222,7 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
     const rules: readonly NameRule[] = Array.isArray(rule) ? rule : [rule as NameRule];
     return rules.flatMap((r, i): Claim[] => {
       const values = r.parts.map((p) => valueOf(resource, attrs, p, index));
-      if (values[values.length - 1] === undefined && r.parts.length > 1 && r.parts[r.parts.length - 1] !== "application_id" && r.parts[r.parts.length - 1] !== "role_definition_id") return [];
+      if (values[values.length - 1] === undefined && r.parts[r.parts.length - 1] !== "application_id" && r.parts[r.parts.length - 1] !== "role_definition_id") return [];
       const shown = () => r.parts.map((p, j) => (values[j] === undefined ? undefined : `${p} ${JSON.stringify(values[j])}`)).filter(Boolean).join(", ");
       const key = `${resource.terraformResourceType}#${i}|${values.map((v) => v ?? "").join("|")}`;
       // Stryker disable next-line MethodExpression: upper and lower case fold the ASCII names Azure and Entra allow alike
