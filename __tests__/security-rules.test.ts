@@ -339,7 +339,7 @@ describe("what each rule says, and the edges of what it looks at", () => {
     expect(ids).not.toContain("AZWI014");
   });
 
-  test("AZWI007 and AZWI014 pass over a toleration and a container an override adds as null", () => {
+  test("AZWI007 and AZWI014 pass over a toleration and a container an override writes as null", () => {
     const ids = idsOf((s) => {
       const p = pod(s);
       p.addOverride("spec.toleration", [null]);
