@@ -548,6 +548,14 @@ describe("names set by an override (the escape hatch) are the names Terraform ge
     ).not.toMatch(/already created by/);
   });
 
+  test("two bare resource groups without a name claim nothing (neither name is known)", () => {
+    expect(
+      stackWith((s) => {
+        for (const id of ["a", "b"]) new TerraformResource(s, id, { terraformResourceType: "azurerm_resource_group" }).addOverride("location", "eastus");
+      }),
+    ).not.toMatch(/already created by/);
+  });
+
   test("a Kubernetes object renamed by an override is claimed under its new name", () => {
     const make = (s: Construct, id: string) => {
       const settings = new ConfigMapV1(s, id, { metadata: { name: s.node.id === "a" ? "api" : "placeholder", namespace: "apps" } });
