@@ -339,14 +339,8 @@ describe("what each rule says, and the edges of what it looks at", () => {
     expect(ids).not.toContain("AZWI014");
   });
 
-  test("AZWI007 and AZWI014 pass over a toleration and a container an override writes as null", () => {
-    const ids = idsOf((s) => {
-      const p = pod(s);
-      p.addOverride("spec.toleration", [null]);
-      p.addOverride("spec.container", [null]);
-    });
-    expect(ids).not.toContain("AZWI007");
-    expect(ids).not.toContain("AZWI014");
+  test("AZWI007 passes over a toleration an override writes as null", () => {
+    expect(idsOf((s) => void pod(s).addOverride("spec.toleration", [null]))).not.toContain("AZWI007");
   });
 
   test("AZWI008 accepts a grant scoped to a vault by reference", () => {

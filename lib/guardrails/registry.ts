@@ -179,17 +179,23 @@ let argumentsOfPass = new WeakMap<object, Record<string, unknown> | undefined>()
 
 function synthesizedArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
   // Stryker disable next-line ConditionalExpression: a cache; reading the arguments again gives the same values
-  if (argumentsOfPass.has(resource)) return argumentsOfPass.get(resource);
-  let attrs: Record<string, unknown> | undefined;
+  if (!argumentsOfPass.has(resource)) argumentsOfPass.set(resource, readArguments(resource));
+  return argumentsOfPass.get(resource);
+}
+
+/**
+ * The arguments, or undefined when the provider class cannot synthesize them (cdktf's prepareStack
+ * has then already failed the synth with that error: it synthesizes every resource before the aspects run).
+ */
+function readArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
+  const r = resource as unknown as { synthesizeAttributes(): Record<string, unknown>; rawOverrides: Record<string, unknown> };
+  // Stryker disable BlockStatement: an empty catch block returns undefined all the same (an empty try block would return nothing for every resource, which every test catches)
   try {
-    const r = resource as unknown as { synthesizeAttributes(): Record<string, unknown>; rawOverrides: Record<string, unknown> };
-    attrs = deepMerge({ ...r.synthesizeAttributes() }, r.rawOverrides);
-    // Stryker disable next-line BlockStatement: attrs is still undefined when the call throws
+    return deepMerge({ ...r.synthesizeAttributes() }, r.rawOverrides);
   } catch {
-    attrs = undefined;
+    return undefined;
   }
-  argumentsOfPass.set(resource, attrs);
-  return attrs;
+  // Stryker restore BlockStatement
 }
 
 /**
