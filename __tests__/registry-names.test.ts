@@ -692,6 +692,28 @@ describe("the credential limit, per holder", () => {
     );
   });
 
+  test("an application's credentials count against the limit per application, the fix says applications", () => {
+    const app = Testing.app();
+    for (const [i, count] of [11, 10].entries()) {
+      const s = new TerraformStack(app, `s${i}`);
+      new AzurermProvider(s, "azurerm", { features: [{}] });
+      new AzureadProvider(s, "azuread", {});
+      new ManagedIdentity(s, "library", { name: `id-library-${i}`, resourceGroupName: "rg", location: "eastus" });
+      for (let j = 0; j < count; j++) {
+        new ApplicationFederatedIdentityCredential(s, `fic-${j}`, {
+          applicationId: "/applications/33333333-3333-3333-3333-333333333333",
+          displayName: `fic-${i}-${j}`,
+          audiences: ["api://AzureADTokenExchange"],
+          issuer: "https://issuer.example.com/",
+          subject: `system:serviceaccount:s${i}:sa-${j}`,
+        });
+      }
+    }
+    expect(errorsOf(app).split("\n")).toContain(
+      '  [s1/fic-9] 21 federated credentials on application "/applications/33333333-3333-3333-3333-333333333333" (made in s0, s1); Entra allows 20 per application, so the creates beyond it would fail – spread the workloads over more applications',
+    );
+  });
+
   test("credentials through workloads and by hand in one stack count together", () => {
     const app = Testing.app();
     const s = new TerraformStack(app, "s");
