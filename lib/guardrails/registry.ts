@@ -7,7 +7,8 @@
  *
  * Values known only at apply are compared by what they name: one reference by the stack and address
  * it points into (so a reference from another stack equals the direct one), anything else by the
- * expression it resolves to. A literal and a reference to the same value are not caught.
+ * expression it resolves to (in a resource with for_each, that resource's own). A literal and a
+ * reference to the same value are not caught. Arguments set by overrides (addOverride) count.
  */
 import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
