@@ -124,8 +124,8 @@ function addressIndex(): AddressIndex {
     byAddress = new Map();
     for (const c of stack.node.findAll()) {
       if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
-      // Stryker disable next-line ConditionalExpression: other constructs (providers, outputs) would be filed under data.<type>, where no reference to a global-name type's id looks
-      else if (TerraformDataSource.isTerraformDataSource(c)) byAddress.set(`data.${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
+      // Stryker disable next-line ConditionalExpression: other constructs (resources, providers) would also be filed under data.<type>, where only a data source's id points
+      if (TerraformDataSource.isTerraformDataSource(c)) byAddress.set(`data.${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
     }
     byStack.set(stack, byAddress);
     return byAddress;
