@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { AksWithOidc, FederatedWorkload, ManagedIdentity } from "../lib";
 import { newStack, only, synth } from "./support/helpers";
@@ -62,6 +63,14 @@ describe("a resource group named by its literal name", () => {
     new ManagedIdentity(s, "id", { name: "id-apps", resourceGroupName: "rg-apps", location: "eastus" });
     const identities = synth(s).resource.azurerm_user_assigned_identity as Record<string, { name: string; depends_on?: string[] }>;
     expect(Object.values(identities).find((i) => i.name === "id-apps")!.depends_on).toBeUndefined();
+  });
+
+  test("a data source that names the group by its literal name is left alone (depends_on would defer its read to apply)", () => {
+    const s = newStack();
+    new ResourceGroup(s, "rg", { name: "rg-apps", location: "eastus" });
+    new ManagedIdentity(s, "id", { name: "id-apps", resourceGroupName: "rg-apps", location: "eastus" });
+    new DataAzurermKeyVault(s, "kv", { name: "kv-apps", resourceGroupName: "rg-apps" });
+    expect(only(synth(s), "azurerm_key_vault", "data").body.depends_on).toBeUndefined();
   });
 
   test("a group named by a value known only at apply is not matched by name (Terraform orders references itself)", () => {

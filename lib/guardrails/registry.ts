@@ -7,9 +7,10 @@
  *
  * Values known only at apply are compared by what they name: one reference by the stack and address
  * it points into (so a reference from another stack equals the direct one), anything else by the
- * expression it resolves to. A literal and a reference to the same value are not caught.
+ * expression it resolves to (in a resource with for_each, that resource's own). A literal and a
+ * reference to the same value are not caught. Arguments set by overrides (addOverride) count.
  */
-import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
+import { Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
 import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../core/constants";
 import {
@@ -23,6 +24,7 @@ import {
   reportOnce,
   selfCheckedKubernetesOwners,
 } from "../core/internal";
+import { deepMerge } from "./security/context";
 
 /** How one resource type is named in the real world. */
 interface NameRule {
@@ -122,7 +124,8 @@ function addressIndex(): AddressIndex {
     byAddress = new Map();
     for (const c of stack.node.findAll()) {
       if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
-      else if (TerraformDataSource.isTerraformDataSource(c)) byAddress.set(`data.${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
+      // Stryker disable next-line ConditionalExpression: other constructs (resources, providers) would also be filed under data.<type>, where only a data source's id points
+      if (TerraformDataSource.isTerraformDataSource(c)) byAddress.set(`data.${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
     }
     byStack.set(stack, byAddress);
     return byAddress;
@@ -134,6 +137,7 @@ function globalNameOfReference(value: string, index: AddressIndex): string | und
   const fragments = Tokenization.reverseString(value);
   if (fragments.length !== 1) return undefined;
   const ref = fragments.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined;
+  // Stryker disable next-line OptionalChaining: the one fragment of a string with a token is that token
   if (typeof ref?.identifier !== "string" || !ref.originStack || !ref.identifier.endsWith(".id")) return undefined;
   const address = ref.identifier.slice(0, -".id".length);
   const element = index(ref.originStack).get(address);
@@ -144,8 +148,10 @@ function globalNameOfReference(value: string, index: AddressIndex): string | und
 
 /** The value of `attribute` in a resource's synthesized arguments, as a comparable string. */
 function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, attribute: string, index: AddressIndex): string | undefined {
-  const value = attrs[attribute];
-  if (value === undefined || value === null) return undefined;
+  const given = attrs[attribute];
+  if (given === undefined || given === null) return undefined;
+  // A token object (an iterator's each.value) is read as the token string it stands for.
+  const value = Tokenization.isResolvable(given) ? Token.asString(given) : given;
   if (typeof value !== "string") return JSON.stringify(value);
   if (!Token.isUnresolved(value)) return value;
   const global = globalNameOfReference(value, index);
@@ -155,44 +161,59 @@ function valueOf(resource: TerraformResource, attrs: Record<string, unknown>, at
   const single = Tokenization.reverseString(value);
   const ref = single.length === 1 ? (single.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined) : undefined;
   if (typeof ref?.identifier === "string" && ref.originStack) return `${ref.originStack.node.path}:\${${ref.identifier}}`;
-  // Two references to one attribute are different token strings: compare what they resolve to,
-  // qualified by the stack the reference points into (addresses repeat across stacks).
+  // Anything else (references inside a longer value, function calls) is a different token string
+  // each time: compare what it resolves to, qualified by the resource's stack (addresses repeat
+  // across stacks) – or by the resource itself when it has for_each: each.value and each.key take
+  // the values of its own collection, so the same expression in two resources names different objects.
   const stack = TerraformStack.of(resource);
   const resolved = Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
-  const fragments = Tokenization.reverseString(value);
-  const origin = fragments.length === 1 ? (fragments.firstToken as { originStack?: IConstruct } | undefined)?.originStack : undefined;
-  return `${(origin ?? stack).node.path}:${typeof resolved === "string" ? resolved : JSON.stringify(resolved)}`;
+  const qualifier = resource.forEach !== undefined ? resource.node.path : stack.node.path;
+  return `${qualifier}:${typeof resolved === "string" ? resolved : JSON.stringify(resolved)}`;
 }
 
-/** Arguments read in the current pass: a credential is read for its claims and again for its holder's count. */
+/**
+ * A resource's arguments with its escape-hatch overrides merged in (a name set by addOverride is the
+ * name Terraform gets, as the security checks read it). Read once per pass: a credential is read for
+ * its claims and again for its holder's count.
+ */
 let argumentsOfPass = new WeakMap<object, Record<string, unknown> | undefined>();
 
 function synthesizedArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
-  if (argumentsOfPass.has(resource)) return argumentsOfPass.get(resource);
-  let attrs: Record<string, unknown> | undefined;
-  try {
-    attrs = (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes();
-  } catch {
-    attrs = undefined;
-  }
-  argumentsOfPass.set(resource, attrs);
-  return attrs;
+  // Stryker disable next-line ConditionalExpression: a cache; reading the arguments again gives the same values
+  if (!argumentsOfPass.has(resource)) argumentsOfPass.set(resource, readArguments(resource));
+  return argumentsOfPass.get(resource);
 }
+
+/**
+ * The arguments, or undefined when the provider class cannot synthesize them (cdktf's prepareStack
+ * has then already failed the synth with that error: it synthesizes every resource before the aspects run).
+ */
+function readArguments(resource: TerraformResource | TerraformDataSource): Record<string, unknown> | undefined {
+  const r = resource as unknown as { synthesizeAttributes(): Record<string, unknown>; rawOverrides: Record<string, unknown> };
+  // Stryker disable BlockStatement: an empty catch block returns undefined all the same (an empty try block would return nothing for every resource, which every test catches)
+  try {
+    return deepMerge({ ...r.synthesizeAttributes() }, r.rawOverrides);
+  } catch {
+    return undefined;
+  }
+}
+// Stryker restore BlockStatement
 
 /**
  * A Kubernetes resource's `metadata` as configured, from the provider class's `metadataInput`
  * getter when it has one (every generated kubernetes_* resource with a metadata block does): name
  * and namespace read the same there as in the synthesized block, and reading them does not convert
- * the whole resource (a pod's spec) to Terraform. Otherwise the synthesized arguments.
+ * the whole resource (a pod's spec) to Terraform. Otherwise (or when overrides are set) the synthesized arguments.
  */
 function kubernetesMetadata(resource: TerraformResource): Record<string, unknown> | undefined {
+  if (Object.keys((resource as unknown as { rawOverrides: object }).rawOverrides).length) return synthesizedArguments(resource);
+  // Stryker disable next-line ConditionalExpression,StringLiteral: the synthesized arguments hold the same name and namespace; the getter only spares converting the whole resource
   if ("metadataInput" in resource) return { metadata: (resource as unknown as { metadataInput: unknown }).metadataInput };
   return synthesizedArguments(resource);
 }
 
-/** The cluster a Kubernetes resource's provider talks to, when a cluster construct made the provider. */
-function clusterOf(resource: TerraformResource): string | undefined {
-  const provider = resource.provider ?? defaultKubernetesProvider(resource);
+/** The cluster a Kubernetes provider talks to, when a cluster construct with a literal name made the provider. */
+function clusterOf(provider: TerraformProvider | undefined): string | undefined {
   const cluster = provider && providerClusters.get(provider);
   return cluster && clusterKeys.get(cluster);
 }
@@ -200,6 +221,7 @@ function clusterOf(resource: TerraformResource): string | undefined {
 function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const rule = NAME_RULES[resource.terraformResourceType];
   const kind = KUBERNETES_KINDS[resource.terraformResourceType];
+  // Stryker disable next-line ConditionalExpression: a shortcut; a resource of neither kind would claim nothing below (no Kubernetes kind)
   if (!rule && !kind) return [];
   const attrs = kind ? kubernetesMetadata(resource) : synthesizedArguments(resource);
   if (!attrs) return [];
@@ -207,13 +229,15 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
     const rules: readonly NameRule[] = Array.isArray(rule) ? rule : [rule as NameRule];
     return rules.flatMap((r, i): Claim[] => {
       const values = r.parts.map((p) => valueOf(resource, attrs, p, index));
-      if (values[values.length - 1] === undefined && r.parts.length > 1 && r.parts[r.parts.length - 1] !== "application_id" && r.parts[r.parts.length - 1] !== "role_definition_id") return [];
+      if (values[values.length - 1] === undefined && r.parts[r.parts.length - 1] !== "application_id" && r.parts[r.parts.length - 1] !== "role_definition_id") return [];
       const shown = () => r.parts.map((p, j) => (values[j] === undefined ? undefined : `${p} ${JSON.stringify(values[j])}`)).filter(Boolean).join(", ");
       const key = `${resource.terraformResourceType}#${i}|${values.map((v) => v ?? "").join("|")}`;
+      // Stryker disable next-line MethodExpression: upper and lower case fold the ASCII names Azure and Entra allow alike
       return [{ key: r.caseInsensitive ? key.toLowerCase() : key, label: () => `${r.what} (${shown()})`, scope: r.scope, at: resource, where: resource.node.path }];
     });
   }
-  const cluster = clusterOf(resource);
+  const provider = resource.provider ?? defaultKubernetesProvider(resource);
+  const cluster = clusterOf(provider);
   if (!cluster) return [];
   // kubernetes_manifest: the object's own kind and metadata.
   const object = kind === "manifest" ? (attrs.manifest as Record<string, unknown> | undefined) : attrs;
@@ -223,13 +247,12 @@ function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const name = meta && valueOf(resource, meta, "name", index);
   if (!name) return [];
   const namespace = clusterScoped(objectKind) ? "" : (valueOf(resource, meta!, "namespace", index) ?? "default");
-  const provider = resource.provider ?? defaultKubernetesProvider(resource);
   return [
     {
       ...kubernetesClaim(cluster, objectKind, namespace, name),
       at: resource,
       where: resource.node.path,
-      target: `${TerraformStack.of(resource).node.path}|provider ${provider?.node.path ?? "default"}`,
+      target: `${TerraformStack.of(resource).node.path}|provider ${provider!.node.path}`,
       selfChecked: selfCheckedKubernetesOwners.has(resource.node.scope!),
     },
   ];
@@ -249,7 +272,8 @@ function kubernetesClaim(cluster: string, kind: string, namespace: string, name:
  * workloads trust clusters with different real names is itself a problem (it is applied to one cluster).
  */
 function manifestClaimsOf(collection: ManifestCollection): { claims: Claim[]; mixed?: string[] } {
-  const keys = [...new Set([...(manifestClusters.get(collection) ?? [])].map((c) => clusterKeys.get(c)).filter((k): k is string => k !== undefined))];
+  const clusters = manifestClusters.get(collection) ?? new Set<object>();
+  const keys = [...new Set([...clusters].map((c) => clusterKeys.get(c)).filter((k): k is string => k !== undefined))];
   if (keys.length > 1) return { claims: [], mixed: keys.sort() };
   if (keys.length === 0) return { claims: [] };
   const stack = TerraformStack.of(collection);
@@ -286,12 +310,14 @@ const CREDENTIAL_HOLDERS: Record<string, { readonly attribute: string; readonly 
 function credentialHolders(nodes: readonly IConstruct[], index: AddressIndex): Map<string, { what: string; holder: string; credentials: TerraformResource[] }> {
   const holders = new Map<string, { what: string; holder: string; credentials: TerraformResource[] }>();
   for (const c of nodes) {
+    // Stryker disable next-line ConditionalExpression: only resources have the types CREDENTIAL_HOLDERS names (no data source of them exists)
     if (!TerraformResource.isTerraformResource(c)) continue;
     const kind = CREDENTIAL_HOLDERS[c.terraformResourceType];
     if (!kind) continue;
     const attrs = synthesizedArguments(c);
     const holder = attrs && valueOf(c, attrs, attrs.user_assigned_identity_id !== undefined ? "user_assigned_identity_id" : kind.attribute, index);
     if (holder === undefined) continue;
+    // Stryker disable next-line MethodExpression: upper and lower case fold the ASCII ids Azure and Entra use alike
     const key = `${kind.what}|${holder.toLowerCase()}`;
     const entry = holders.get(key) ?? { what: kind.what, holder, credentials: [] };
     entry.credentials.push(c);
@@ -321,6 +347,7 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
   const limits = new Map<IConstruct, string>();
   const firsts = new Map<string, Claim>();
   const index = addressIndex();
+  // Stryker disable next-line ArrayDeclaration: a stand-in entry has no key, so it is never a second claim
   const claims: Claim[] = [];
   for (const c of nodes) {
     if (TerraformResource.isTerraformResource(c)) claims.push(...claimsOf(c, index));
@@ -336,7 +363,7 @@ function duplicatesOf(app: IConstruct): { found: Duplicates; mixed: Map<IConstru
     const first = firsts.get(claim.key);
     if (!first) firsts.set(claim.key, claim);
     // Two workloads' objects in one stack and target are the workloads' own check (it names the prop).
-    else if (!(claim.target !== undefined && claim.target === first.target && claim.selfChecked && first.selfChecked)) add(found, claim.at, { ...claim, first });
+    else if (!(claim.selfChecked && first.selfChecked && claim.target === first.target)) add(found, claim.at, { ...claim, first });
   }
   // The limit of credentials per holder, counted across stacks and objects. A holder's credentials
   // made only through ManagedIdentity (counted per identity there), or only by hand within one stack
@@ -395,7 +422,7 @@ export class RealNameRegistry implements IAspect {
         }
         // Stryker disable next-line ConditionalExpression: which stack's visit reports it changes nothing (reportOnce keeps one message per construct)
         if (!reportsHere(here)) continue;
-        const gitOps = claim.at !== claim.first.at && [claim, claim.first].some((c) => c.where !== c.at.node.path);
+        const gitOps = [claim, claim.first].some((c) => c.where !== c.at.node.path);
         const consequence = gitOps
           ? "a cluster holds one object of that name, so whichever applies it second fails (AlreadyExists) or overwrites the other's, and the two keep undoing each other"
           : "so the second create would fail (the resource already exists)";

@@ -213,7 +213,8 @@ function resolveTokens(value: any, scope: IConstruct, resolver: DefaultTokenReso
   return value;
 }
 
-function deepMerge(target: any, source: any): any {
+/** `source` merged into `target`: objects key by key, anything else (lists too) replaced. */
+export function deepMerge(target: any, source: any): any {
   for (const [k, v] of Object.entries(source)) {
     target[k] = v !== null && typeof v === "object" && !Array.isArray(v) && typeof target[k] === "object" && target[k] !== null
       ? deepMerge({ ...target[k] }, v)

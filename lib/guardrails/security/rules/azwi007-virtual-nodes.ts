@@ -9,6 +9,7 @@ export default defineSecurityRule({
     for (const pod of ctx.pods) {
       if (!pod.labelled) continue;
       const selector = pod.spec?.node_selector ?? {};
+      // Stryker disable next-line ArrayDeclaration: a stand-in toleration has no key
       const tolerations: any[] = pod.spec?.toleration ?? [];
       const virtual = selector.type === "virtual-kubelet" || tolerations.some((t) => t?.key === "virtual-kubelet.io/provider" || t?.key === "azure.com/aci");
       if (virtual) report(pod.element, "targets virtual nodes (virtual-kubelet selector or toleration)");

@@ -8,6 +8,7 @@ export default defineSecurityRule({
   check(ctx, report) {
     for (const e of ctx.resources("azurerm_role_assignment")) {
       if (!ctx.isWorkloadPrincipal(e)) continue;
+      // Stryker disable next-line StringLiteral: a role given by id only reads as no Key Vault role, whatever stands in for its name
       const role = String(e.body.role_definition_name ?? "");
       const scope = String(e.body.scope ?? "");
       const vaultScoped = /azurerm_key_vault(_secret)?\.|\/providers\/Microsoft\.KeyVault\/vaults\//i.test(scope);
