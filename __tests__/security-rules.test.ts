@@ -10,6 +10,7 @@ import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
@@ -218,9 +219,40 @@ describe("what each rule says, and the edges of what it looks at", () => {
     expect(findingsOf((s) => void grant(s, "Owner", "/subscriptions/x"))).toContain("AZWI001 grants Owner to a workload identity");
   });
 
-  test("AZWI001 knows a privileged role by its built-in definition id", () => {
+  test("AZWI001 knows a privileged role by its built-in definition id, and names it", () => {
     expect(findingsOf((s) => void new RoleAssignment(s, "ra", { scope: "/subscriptions/x", roleDefinitionId: OWNER_ID, principalId: uai(s).principalId }))).toContain(
-      `AZWI001 grants ${OWNER_ID} to a workload identity`,
+      `AZWI001 grants Owner (${OWNER_ID}) to a workload identity`,
+    );
+  });
+
+  const byId = (roleDefinitionId: string, scope = "/subscriptions/x") => (s: TerraformStack) =>
+    void new RoleAssignment(s, "ra", { scope, roleDefinitionId, principalId: uai(s).principalId });
+
+  test("AZWI001 reports a role id that names no built-in role it knows (a custom role may hold Owner's permissions)", () => {
+    const custom = "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/11111111-2222-3333-4444-555555555555";
+    expect(findingsOf(byId(custom))).toContain(
+      `AZWI001 grants role ${custom} to a workload identity, and the library cannot tell which role that is (a custom role, one read from a data source, or a built-in role it does not list): it may carry Owner's or Contributor's permissions`,
+    );
+  });
+
+  test("AZWI001 reports a role given by a reference it cannot name (a role definition created in the stack)", () => {
+    const ids = idsOf((s) => byId(new RoleDefinition(s, "custom", { name: "reader-plus", scope: "/subscriptions/x", permissions: [{ actions: ["*/read"] }] }).roleDefinitionResourceId)(s));
+    expect(ids).toContain("AZWI001");
+  });
+
+  test("AZWI001 reports a role name that is a Terraform expression", () => {
+    expect(idsOf((s) => void grant(s, "${var.role}", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"))).toContain("AZWI001");
+  });
+
+  test("AZWI001 leaves a data-plane built-in role given by id alone", () => {
+    const secretsUser = "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6";
+    expect(idsOf(byId(secretsUser, "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"))).not.toContain("AZWI001");
+  });
+
+  test("AZWI008 knows a Key Vault role by its built-in definition id, and names it", () => {
+    const secretsUser = "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6";
+    expect(findingsOf(byId(secretsUser, "/subscriptions/x/resourceGroups/rg"))).toContain(
+      `AZWI008 grants Key Vault Secrets User (${secretsUser}) at /subscriptions/x/resourceGroups/rg`,
     );
   });
 

@@ -1,4 +1,5 @@
 import { defineSecurityRule } from "../rule";
+import { grantedRole } from "./role-of";
 
 export default defineSecurityRule({
   id: "AZWI008",
@@ -8,11 +9,10 @@ export default defineSecurityRule({
   check(ctx, report) {
     for (const e of ctx.resources("azurerm_role_assignment")) {
       if (!ctx.isWorkloadPrincipal(e)) continue;
-      // Stryker disable next-line StringLiteral: a role given by id only reads as no Key Vault role, whatever stands in for its name
-      const role = String(e.body.role_definition_name ?? "");
+      const role = grantedRole(e);
       const scope = String(e.body.scope ?? "");
       const vaultScoped = /azurerm_key_vault(_secret)?\.|\/providers\/Microsoft\.KeyVault\/vaults\//i.test(scope);
-      if (/^Key Vault /i.test(role) && !vaultScoped) report(e, `grants ${role} at ${scope}`);
+      if (/^Key Vault /i.test(role.name ?? "") && !vaultScoped) report(e, `grants ${role.label} at ${scope}`);
     }
   },
 });
