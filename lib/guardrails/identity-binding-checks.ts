@@ -86,7 +86,7 @@ export function identityBindingFindings<E extends BindingCheckElement>(
   clientIds: ReadonlyMap<string, unknown>,
   directSubjects: ReadonlySet<string>,
   report: (e: E, ruleId: string, message: string) => void,
-  deref: (e: E, value: unknown) => unknown = (_e, v) => v,
+  deref: (e: E, value: unknown) => unknown,
 ): void {
   // ClusterRoles whose rules allow use-managed-identity on cid.wi.aks.azure.com, by name: the client ids they name.
   const roles = new Map<string, unknown[]>();
