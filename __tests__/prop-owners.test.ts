@@ -65,6 +65,11 @@ describe("public props", () => {
     expect(Object.keys(PROP_OWNERS).filter((p) => !props.includes(p))).toEqual([]);
   });
 
+  test("every owner is either a label or a reason, and no label is empty (an empty label is found in any source)", () => {
+    const malformed = Object.entries(PROP_OWNERS).filter(([, o]) => ("label" in o) === ("unchecked" in o) || ("label" in o && o.label.trim() === ""));
+    expect(malformed).toEqual([]);
+  });
+
   test("every checked prop's label is reported by the library's source", () => {
     const source = librarySource();
     const missing = Object.entries(PROP_OWNERS).filter(([, o]) => "label" in o && !source.includes(o.label));

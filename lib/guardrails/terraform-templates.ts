@@ -23,6 +23,7 @@ export interface TemplateSequence {
  */
 export function templateSequences(text: string): TemplateSequence[] {
   const found: TemplateSequence[] = [];
+  // Stryker disable next-line EqualityOperator,ArithmeticOperator: the last character alone cannot open a sequence, so scanning it (or past the end) finds nothing more
   for (let i = 0; i < text.length - 1; ) {
     const c = text[i];
     if ((c === "$" || c === "%") && text[i + 1] === c && text[i + 2] === "{") {
@@ -55,6 +56,7 @@ function closingBrace(text: string, from: number): number {
       return i;
     }
   }
+  // Stryker disable next-line ArithmeticOperator: past the last index, slice stops at the end of the string and the scan ends all the same
   return text.length - 1;
 }
 
