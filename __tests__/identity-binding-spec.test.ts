@@ -197,6 +197,37 @@ describe("AZWI016: a binding-mode pod needs a ClusterRole allowing its client id
   test("a pod without the workload identity label is not checked for a binding (AZWI005 reports the label)", () => {
     expect(findings({ podAnnotations: BINDING, labelled: false }).map((f) => f.split(" ")[0])).toEqual(["AZWI005"]);
   });
+
+  test("a binding refers to the ClusterRole of its own cluster: a role of that name on another cluster allows nothing", () => {
+    expect(
+      findings({
+        podAnnotations: BINDING,
+        rbac: { roleRef: { kind: "ClusterRole", name: "use-mi-elsewhere" } },
+        more: (s) => {
+          const other = new KubernetesProvider(s, "other-cluster", { alias: "other" });
+          new ClusterRoleV1(s, "role-elsewhere", { provider: other, metadata: { name: "use-mi-elsewhere" }, rule: [USE_MI] });
+        },
+      }),
+    ).toEqual([NO_ROLE("apps/api")]);
+  });
+
+  test("a pod is allowed only by the bindings of its own cluster", () => {
+    expect(
+      findings({
+        podAnnotations: BINDING,
+        more: (s) => {
+          const other = new KubernetesProvider(s, "other-cluster", { alias: "other" });
+          const role = new ClusterRoleV1(s, "role-elsewhere", { provider: other, metadata: { name: "use-mi" }, rule: [USE_MI] });
+          new ClusterRoleBindingV1(s, "crb-elsewhere", {
+            provider: other,
+            metadata: { name: "use-mi" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+            subject: [{ kind: "ServiceAccount", name: "api", namespace: "apps" }],
+          });
+        },
+      }),
+    ).toEqual([NO_ROLE("apps/api")]);
+  });
 });
 
 describe("AZWI017: a pod outside binding mode on a service account only a binding allows", () => {

@@ -79,6 +79,8 @@ const has = (values: unknown, wanted: string) => list(values).some((x) => x === 
  * @param directSubjects - `namespace/name` of every service account a Kubernetes federated credential trusts
  * @param report - records a finding on an element
  * @param deref - follows a reference to another object's `metadata[0].name` or `namespace` in the element's stack
+ * @param clusterOf - the cluster a Kubernetes resource is applied to: a binding refers to the ClusterRole of its own
+ *   cluster, and a pod is allowed by the bindings of its own cluster
  */
 export function identityBindingFindings<E extends BindingCheckElement>(
   elements: readonly E[],
@@ -87,8 +89,9 @@ export function identityBindingFindings<E extends BindingCheckElement>(
   directSubjects: ReadonlySet<string>,
   report: (e: E, ruleId: string, message: string) => void,
   deref: (e: E, value: unknown) => unknown,
+  clusterOf: (e: E) => string,
 ): void {
-  // ClusterRoles whose rules allow use-managed-identity on cid.wi.aks.azure.com, by name: the client ids they name.
+  // ClusterRoles whose rules allow use-managed-identity on cid.wi.aks.azure.com, by cluster and name: the client ids they name.
   const roles = new Map<string, unknown[]>();
   for (const e of elements) {
     if (e.kind !== "resource" || !ROLE_TYPES.has(e.type)) continue;
@@ -96,14 +99,15 @@ export function identityBindingFindings<E extends BindingCheckElement>(
       .filter((r: any) => has(r?.api_groups, IDENTITY_BINDING_API_GROUP) && has(r?.verbs, IDENTITY_BINDING_VERB))
       .flatMap((r: any) => (r?.resources === undefined ? ["*"] : list(r.resources)));
     // Stryker disable next-line OptionalChaining: the checked body always has metadata (IDENTITY_BINDING_CHECKED gives an object)
-    if (ids.length) roles.set(String(deref(e, e.body.metadata?.name)), ids);
+    if (ids.length) roles.set(`${clusterOf(e)}|${String(deref(e, e.body.metadata?.name))}`, ids);
   }
-  // Service accounts (namespace/name, or namespace/* for a group of a namespace, */* for all) and the client ids they may use.
+  // Service accounts by cluster (cluster|namespace/name, or namespace/* for a group of a namespace, */* for all) and the client ids they may use.
   const allowed = new Map<string, unknown[]>();
   for (const e of elements) {
     if (e.kind !== "resource" || !BINDING_TYPES.has(e.type)) continue;
     const ref = first(e.body.role_ref) ?? {};
-    const ids = ref.kind === "ClusterRole" ? roles.get(String(deref(e, ref.name))) : undefined;
+    const cluster = clusterOf(e);
+    const ids = ref.kind === "ClusterRole" ? roles.get(`${cluster}|${String(deref(e, ref.name))}`) : undefined;
     if (!ids) continue;
     // Stryker disable next-line OptionalChaining: the checked body always has metadata (IDENTITY_BINDING_CHECKED gives an object)
     const bindingNamespace = deref(e, e.body.metadata?.namespace);
@@ -113,15 +117,16 @@ export function identityBindingFindings<E extends BindingCheckElement>(
       else if (s?.kind === "Group" && s.name === "system:serviceaccounts") key = "*/*";
       else if (s?.kind === "Group" && typeof s.name === "string" && s.name.startsWith("system:serviceaccounts:")) key = `${s.name.slice("system:serviceaccounts:".length)}/*`;
       // Stryker disable next-line ConditionalExpression: an entry under an undefined key is never read (every lookup key holds a "/")
-      if (key) allowed.set(key, [...(allowed.get(key) ?? []), ...ids]);
+      if (key) allowed.set(`${cluster}|${key}`, [...(allowed.get(`${cluster}|${key}`) ?? []), ...ids]);
     }
   }
-  const idsFor = (ns: string, sa: string) => [...(allowed.get(`${ns}/${sa}`) ?? []), ...(allowed.get(`${ns}/*`) ?? []), ...(allowed.get("*/*") ?? [])];
+  const idsFor = (cluster: string, ns: string, sa: string) =>
+    [`${ns}/${sa}`, `${ns}/*`, "*/*"].flatMap((key) => allowed.get(`${cluster}|${key}`) ?? []);
 
   for (const pod of pods) {
     if (!pod.labelled) continue;
     const sa = `${pod.namespace}/${pod.serviceAccount}`;
-    const ids = idsFor(pod.namespace, pod.serviceAccount);
+    const ids = idsFor(clusterOf(pod.element), pod.namespace, pod.serviceAccount);
     const clientId = clientIds.get(sa);
     const mayUse = ids.includes("*") || (clientId !== undefined && ids.includes(clientId));
     if (pod.bindingMode && !mayUse) {

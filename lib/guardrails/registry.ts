@@ -218,6 +218,15 @@ function clusterOf(provider: TerraformProvider | undefined): string | undefined 
   return cluster && clusterKeys.get(cluster);
 }
 
+/**
+ * The cluster a Kubernetes resource is applied to: the cluster the library made its provider from,
+ * or else its stack and provider (two providers the library cannot place count as two clusters).
+ */
+export function kubernetesTargetOf(resource: TerraformResource): string {
+  const provider = resource.provider ?? defaultKubernetesProvider(resource);
+  return clusterOf(provider) ?? `${TerraformStack.of(resource).node.path}|provider ${provider?.node.path ?? "(none)"}`;
+}
+
 function claimsOf(resource: TerraformResource, index: AddressIndex): Claim[] {
   const rule = NAME_RULES[resource.terraformResourceType];
   const kind = KUBERNETES_KINDS[resource.terraformResourceType];

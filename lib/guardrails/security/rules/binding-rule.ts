@@ -3,6 +3,8 @@
  * check that reports that rule's findings of the shared binding pass.
  */
 import { IDENTITY_BINDING_RULES, identityBindingFindings } from "../../identity-binding-checks";
+import { TerraformResource } from "cdktf";
+import { kubernetesTargetOf } from "../../registry";
 import { defineSecurityRule, SecurityRuleDefinition } from "../rule";
 
 export function identityBindingRule(index: 0 | 1): SecurityRuleDefinition {
@@ -13,7 +15,7 @@ export function identityBindingRule(index: 0 | 1): SecurityRuleDefinition {
     title,
     fix,
     check(ctx, report) {
-      identityBindingFindings(ctx.elements, ctx.pods, ctx.clientIds, ctx.directSubjects, (e, ruleId, message) => ruleId === id && report(e, message), (e, v) => ctx.deref(e.stack, v));
+      identityBindingFindings(ctx.elements, ctx.pods, ctx.clientIds, ctx.directSubjects, (e, ruleId, message) => ruleId === id && report(e, message), (e, v) => ctx.deref(e.stack, v), (e) => kubernetesTargetOf(e.construct as TerraformResource));
     },
   });
 }
