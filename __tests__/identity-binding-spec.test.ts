@@ -164,6 +164,10 @@ describe("AZWI016: a binding-mode pod needs a ClusterRole allowing its client id
     expect(findings(group("system:authenticated"))).toEqual([NO_ROLE("apps/api")]);
   });
 
+  test("a User subject named like a namespace's service-account group does not count", () => {
+    expect(findings({ podAnnotations: BINDING, rbac: { subjects: [{ kind: "User", name: "system:serviceaccounts:apps" }] } })).toEqual([NO_ROLE("apps/api")]);
+  });
+
   test("a User subject named like the service account does not count", () => {
     expect(findings({ podAnnotations: BINDING, rbac: { subjects: [{ kind: "User", name: "api", namespace: "apps" }] } })).toEqual([NO_ROLE("apps/api")]);
   });

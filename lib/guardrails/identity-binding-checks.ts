@@ -94,16 +94,18 @@ export function identityBindingFindings<E extends BindingCheckElement>(
   // ClusterRoles whose rules allow use-managed-identity on cid.wi.aks.azure.com, by cluster and name: the client ids they name.
   const roles = new Map<string, unknown[]>();
   for (const e of elements) {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: the pass reads `rule` of ClusterRoles only (IDENTITY_BINDING_CHECKED), so another element yields no ids
     if (e.kind !== "resource" || !ROLE_TYPES.has(e.type)) continue;
     const ids = list(e.body.rule)
       .filter((r: any) => has(r?.api_groups, IDENTITY_BINDING_API_GROUP) && has(r?.verbs, IDENTITY_BINDING_VERB))
       .flatMap((r: any) => (r?.resources === undefined ? ["*"] : list(r.resources)));
-    // Stryker disable next-line OptionalChaining: the checked body always has metadata (IDENTITY_BINDING_CHECKED gives an object)
+    // Stryker disable next-line OptionalChaining,ConditionalExpression: the checked body always has metadata (IDENTITY_BINDING_CHECKED gives an object); a role with no ids would allow nothing and read as "no role" in the message either way
     if (ids.length) roles.set(`${clusterOf(e)}|${String(deref(e, e.body.metadata?.name))}`, ids);
   }
   // Service accounts by cluster (cluster|namespace/name, or namespace/* for a group of a namespace, */* for all) and the client ids they may use.
   const allowed = new Map<string, unknown[]>();
   for (const e of elements) {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: the pass reads `role_ref` of bindings only (IDENTITY_BINDING_CHECKED), so another element refers to no role
     if (e.kind !== "resource" || !BINDING_TYPES.has(e.type)) continue;
     const ref = first(e.body.role_ref) ?? {};
     const cluster = clusterOf(e);
