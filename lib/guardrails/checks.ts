@@ -109,7 +109,8 @@ export class WorkloadIdentityChecks implements IAspect {
     if (reportedStacks.has(stack)) return;
     reportedStacks.add(stack);
     const app = App.of(stack);
-    const inStack = WorkloadIdentityChecks.findings(app).filter((f) => f.path === stack.node.path || f.path.startsWith(`${stack.node.path}/`));
+    // Findings are on resources and outputs, always below a stack.
+    const inStack = WorkloadIdentityChecks.findings(app).filter((f) => f.path.startsWith(`${stack.node.path}/`));
     const findings = inStack.filter((f) => f.suppressedBecause === undefined);
     const errors = findings.filter((f) => f.severity === "error").map(formatFinding);
     const warnings = findings.filter((x) => x.severity === "warning");
