@@ -2,7 +2,7 @@
  * The security pass as the library wires it: findings and their suppressions
  * (WorkloadIdentityChecks), how a stack reports them (validation, annotations, the record in the
  * synth output), `checkApp` listing every problem at once, and `guardStack` attaching the passes
- * once per stack and refusing a second copy of cdktf or of the library.
+ * once per stack and refusing a second copy of cdktf or of the library; the rule catalogue's rows.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -17,6 +17,7 @@ import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { checkApp, GuardrailError, SECURITY_RULES, WorkloadIdentityChecks, WorkloadKeyVault } from "../lib";
 import { formatFinding } from "../lib/guardrails/checks";
+import { rulesMarkdown } from "../lib/guardrails/security/catalogue";
 import { DuplicateCopyError, guardStack } from "../lib/guardrails/auto";
 import { LiteralNameOrdering } from "../lib/guardrails/ordering";
 import { RealNameRegistry } from "../lib/guardrails/registry";
@@ -335,5 +336,25 @@ describe("guardStack", () => {
     } finally {
       copies.delete(other);
     }
+  });
+});
+
+describe("the rule catalogue (docs/rules.md)", () => {
+  const rule = (id: string, title: string, fix: string) => ({ id, severity: "warning" as const, title, fix });
+
+  test("has one row per rule: id, severity, title, fix and the rule's file, with table pipes escaped", () => {
+    expect(rulesMarkdown([rule("AZWI003", "a title with a | pipe", "a fix | or two | pipes")]).split("\n").slice(-3)).toEqual([
+      "|---|---|---|---|---|",
+      "| AZWI003 | warning | a title with a \\| pipe | a fix \\| or two \\| pipes | `lib/guardrails/security/rules/azwi003-secret-value-in-state.ts` |",
+      "",
+    ]);
+  });
+
+  test("refuses a rule without its file", () => {
+    expect(() => rulesMarkdown([rule("AZWI099", "t", "f")])).toThrow("rulesMarkdown: rule AZWI099 has no file lib/guardrails/security/rules/azwi099-*.ts");
+  });
+
+  test("does not take a longer id's file for a rule (AZWI001 is not azwi0010-…)", () => {
+    expect(() => rulesMarkdown([rule("AZWI01", "t", "f")])).toThrow("rulesMarkdown: rule AZWI01 has no file");
   });
 });
