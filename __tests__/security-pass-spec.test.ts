@@ -181,6 +181,17 @@ describe("a stack's report of its findings", () => {
     expect(annotationsOf(app, "hand2")).toEqual([`@cdktf/warn ${AZWI004("hand2/other")}`]);
   });
 
+  test("of a stack nested in another holds its own findings, which the outer stack does not repeat", () => {
+    const app = new App({ outdir: tmp() });
+    const outer = checkedStack(app, "outer");
+    const inner = new TerraformStack(outer, "inner");
+    new AzurermProvider(inner, "azurerm", { features: [{}] });
+    secretWithValue(inner);
+    expect(WorkloadIdentityChecks.findings(app).map((f) => f.path)).toEqual(["outer/inner/sec"]);
+    invokeAspects(outer);
+    expect([outer.node.validate(), inner.node.validate()]).toEqual([[], [AZWI003("outer/inner/sec")]]);
+  });
+
   test("is made on stacks, not on the resources the aspect also visits", () => {
     const app = new App({ outdir: tmp() });
     const stack = checkedStack(app);
