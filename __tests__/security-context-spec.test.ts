@@ -20,6 +20,7 @@ import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-rol
 import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { Namespace } from "@cdktf/provider-kubernetes/lib/namespace";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
@@ -86,6 +87,21 @@ describe("pods and pod templates", () => {
     ).toEqual([IN_KUBE_SYSTEM("hand/dep")]);
   });
 
+  test("a workload whose spec an override removes has no pod template", () => {
+    expect(
+      findingsOf((s) => {
+        new DeploymentV1(s, "dep", {
+          metadata: { name: "api", namespace: "kube-system" },
+          spec: { selector: { matchLabels: { app: "api" } }, template: { metadata: { labels: LABEL }, spec: { container } } },
+        }).addOverride("spec", null);
+        new CronJobV1(s, "cron", {
+          metadata: { name: "nightly", namespace: "kube-system" },
+          spec: { schedule: "0 3 * * *", jobTemplate: { metadata: {}, spec: { template: { metadata: { labels: LABEL }, spec: { container } } } } },
+        }).addOverride("spec", null);
+      }),
+    ).toEqual([]);
+  });
+
   test("a labelled pod that names no namespace and no service account runs as default/default", () => {
     expect(
       findingsOf((s) => {
@@ -101,6 +117,24 @@ describe("pods and pod templates", () => {
         const pod = new PodV1(s, "pod", { metadata: { name: "p", namespace: "apps", labels: LABEL }, spec: { container } });
         pod.addOverride("spec.service_account", "api");
         credential(s, "apps", "api");
+      }),
+    ).toEqual([]);
+  });
+
+  test("an unlabelled pod does not run as its service account for a federated credential", () => {
+    expect(
+      findingsOf((s) => {
+        new PodV1(s, "pod", { metadata: { name: "p", namespace: "apps" }, spec: { serviceAccountName: "api", container } });
+        credential(s, "apps", "api");
+      }),
+    ).toEqual([NO_POD("apps/api")]);
+  });
+
+  test("resources that are not pods or workloads hold no pod (the default service account annotated as a workload's finds none)", () => {
+    expect(
+      findingsOf((s) => {
+        new ServiceAccountV1(s, "sa", { metadata: { name: "default", namespace: "default", annotations: { "azure.workload.identity/client-id": "c" } } });
+        new NamespaceV1(s, "ns", { metadata: { name: "apps" } });
       }),
     ).toEqual([]);
   });
@@ -160,6 +194,7 @@ describe("GitOps workloads", () => {
         const unlabelled = deployment("apps", { serviceAccountName: "api", containers: container });
         unlabelled.spec.template.metadata.labels = { app: "api" } as any;
         GitOpsManifests.of(s).add(unlabelled, "api");
+        GitOpsManifests.of(s).add({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "once", namespace: "apps" }, spec: { template: { spec: { serviceAccountName: "api", containers: container } } } }, "once");
         GitOpsManifests.of(s).add({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "apps" }, data: { a: "b" } }, "settings");
         credential(s, "apps", "api");
       }),
@@ -188,29 +223,29 @@ describe("service accounts", () => {
 
   test("an identity binding's service account that a federated credential also trusts needs no binding annotation", () => {
     const bound = (s: TerraformStack) => {
-      new ServiceAccountV1(s, "sa", { metadata: { name: "api", namespace: "apps", annotations: { "azure.workload.identity/client-id": "c" } } });
+      new ServiceAccountV1(s, "sa", { metadata: { name: "prod", namespace: "environment", annotations: { "azure.workload.identity/client-id": "c" } } });
       new ClusterRoleV1(s, "role", { metadata: { name: "use-mi" }, rule: [{ apiGroups: ["cid.wi.aks.azure.com"], resources: ["c"], verbs: ["use-managed-identity"] }] });
       new ClusterRoleBindingV1(s, "binding", {
         metadata: { name: "use-mi" },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "use-mi" },
-        subject: [{ kind: "ServiceAccount", name: "api", namespace: "apps" }],
+        subject: [{ kind: "ServiceAccount", name: "prod", namespace: "environment" }],
       });
-      new PodV1(s, "pod", { metadata: { name: "p", namespace: "apps", labels: LABEL }, spec: { serviceAccountName: "api", container } });
+      new PodV1(s, "pod", { metadata: { name: "p", namespace: "environment", labels: LABEL }, spec: { serviceAccountName: "prod", container } });
     };
     expect(
       findingsOf((s) => {
         bound(s);
-        credential(s, "apps", "api");
+        credential(s, "environment", "prod");
       }),
     ).toEqual([]);
-    // A credential for another kind of subject (a GitHub workflow) trusts no service account.
+    // A credential for another kind of subject (a GitHub environment) trusts no service account, whatever its parts.
     expect(
       findingsOf((s) => {
         bound(s);
-        credential(s, "apps", "api").addOverride("subject", "repo:org/app:ref:refs/heads/main");
+        credential(s, "environment", "prod").addOverride("subject", "repo:org/app:environment:prod");
       }),
     ).toEqual([
-      'AZWI017 hand/pod: runs as service account apps/api, which an identity binding allows, without azure.workload.identity/use-identity-binding: "true": its token (audience api://AzureADTokenExchange) is trusted by no federated credential in this app',
+      'AZWI017 hand/pod: runs as service account environment/prod, which an identity binding allows, without azure.workload.identity/use-identity-binding: "true": its token (audience api://AzureADTokenExchange) is trusted by no federated credential in this app',
     ]);
   });
 });
@@ -220,6 +255,15 @@ describe("references to other objects", () => {
     expect(
       findingsOf((s) => {
         const ns = new NamespaceV1(s, "ns", { metadata: { name: "kube-system" } });
+        new PodV1(s, "pod", { metadata: { name: "p", namespace: ns.metadata.name, labels: LABEL }, spec: { container } });
+      }),
+    ).toEqual([IN_KUBE_SYSTEM("hand/pod")]);
+  });
+
+  test("a namespace given as a (pre-v1) kubernetes_namespace's name is that namespace", () => {
+    expect(
+      findingsOf((s) => {
+        const ns = new Namespace(s, "ns", { metadata: { name: "kube-system" } });
         new PodV1(s, "pod", { metadata: { name: "p", namespace: ns.metadata.name, labels: LABEL }, spec: { container } });
       }),
     ).toEqual([IN_KUBE_SYSTEM("hand/pod")]);

@@ -226,6 +226,10 @@ describe("a stack's report of its findings", () => {
     expect(thrown).toContain(AZWI003("hand/sec"));
     expect(thrown).toMatch(/\[hand\/vault\] WorkloadKeyVault\.name "x"/);
     expect(recordOf(stack)).toMatchObject({ securityPass: "ran", skipValidation: true, errors: 1 });
+    expect(stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toEqual([
+      "skipValidation is on: cdktf skips construct validations, but the guardrails of aks-workload-identity-cdktf still ran " +
+        "(their errors fail the synth); validations of other libraries and of cdktf itself did not run",
+    ]);
     expect(stack.node.validate()).toEqual([]);
   });
 });
