@@ -36,6 +36,7 @@ const guarded = new WeakSet<TerraformStack>();
 /** Checks for duplicate copies and turns the security pass on for `scope`'s stack (once per stack). */
 export function guardStack(scope: IConstruct): void {
   const stack = TerraformStack.of(scope);
+  // Stryker disable next-line ConditionalExpression: a cache; a second pass over a guarded stack finds the same copies and adds no aspect it already has
   if (guarded.has(stack)) return;
   const root = scope.node.root;
   // instanceof on purpose: it is false exactly when the app's cdktf is another copy than this library's.

@@ -37,6 +37,8 @@ export interface Finding {
 
 const suppressions = new WeakMap<IConstruct, Map<string, string>>();
 const analyses = new WeakMap<App, Finding[]>();
+/** The stack each finding's construct belongs to (a stack nested in another reports its own). */
+const stackOfFinding = new WeakMap<Finding, TerraformStack>();
 
 function analyze(app: App): Finding[] {
   const ctx = new SecurityContext(app);
@@ -44,7 +46,9 @@ function analyze(app: App): Finding[] {
   for (const rule of ALL_RULES) {
     rule.check(ctx, (on, message) => {
       const construct: TerraformElement = "construct" in on ? (on as Element).construct : on;
-      findings.push({ ruleId: rule.id, severity: rule.severity, path: construct.node.path, message, fix: rule.fix, suppressedBecause: suppressionOf(construct, rule.id) });
+      const finding: Finding = { ruleId: rule.id, severity: rule.severity, path: construct.node.path, message, fix: rule.fix, suppressedBecause: suppressionOf(construct, rule.id) };
+      stackOfFinding.set(finding, TerraformStack.of(construct));
+      findings.push(finding);
     });
   }
   return findings;
@@ -109,7 +113,7 @@ export class WorkloadIdentityChecks implements IAspect {
     if (reportedStacks.has(stack)) return;
     reportedStacks.add(stack);
     const app = App.of(stack);
-    const inStack = WorkloadIdentityChecks.findings(app).filter((f) => f.path === stack.node.path || f.path.startsWith(`${stack.node.path}/`));
+    const inStack = WorkloadIdentityChecks.findings(app).filter((f) => stackOfFinding.get(f) === stack);
     const findings = inStack.filter((f) => f.suppressedBecause === undefined);
     const errors = findings.filter((f) => f.severity === "error").map(formatFinding);
     const warnings = findings.filter((x) => x.severity === "warning");

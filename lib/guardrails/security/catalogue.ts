@@ -1,10 +1,11 @@
 /** The rule catalogue as Markdown (docs/rules.md), generated from the rule files. */
+import type { SecurityRule } from "./rule";
 import { ALL_RULES } from "./rules";
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
 
-/** docs/rules.md: one row per rule, with its severity, what it checks and the fix. */
-export function rulesMarkdown(): string {
+/** docs/rules.md: one row per rule (by default every rule), with its severity, what it checks and the fix. */
+export function rulesMarkdown(rules: readonly SecurityRule[] = ALL_RULES): string {
   return [
     "# Security rules",
     "",
@@ -14,15 +15,16 @@ export function rulesMarkdown(): string {
     "",
     "| id | severity | rule | fix | file |",
     "|---|---|---|---|---|",
-    ...ALL_RULES.map((r) => `| ${r.id} | ${r.severity} | ${cell(r.title)} | ${cell(r.fix)} | \`${ruleFile(r.id)}\` |`),
+    ...rules.map((r) => `| ${r.id} | ${r.severity} | ${cell(r.title)} | ${cell(r.fix)} | \`${ruleFile(r.id)}\` |`),
     "",
   ].join("\n");
 }
 
+/** The rule's file, `rules/<id>-….ts`. The catalogue is generated from the TypeScript sources (ts-node, ts-jest). */
 function ruleFile(id: string): string {
   const fs = require("fs") as typeof import("fs");
   const path = require("path") as typeof import("path");
-  const dir = path.join(__dirname, "rules");
-  const file = fs.readdirSync(dir).find((f) => f.startsWith(id.toLowerCase()));
-  return `lib/guardrails/security/rules/${file ? file.replace(/\.js$/, ".ts") : "?"}`;
+  const file = fs.readdirSync(path.join(__dirname, "rules")).find((f) => f.startsWith(`${id.toLowerCase()}-`));
+  if (!file) throw new Error(`rulesMarkdown: rule ${id} has no file lib/guardrails/security/rules/${id.toLowerCase()}-*.ts`);
+  return `lib/guardrails/security/rules/${file}`;
 }
