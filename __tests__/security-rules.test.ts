@@ -70,7 +70,7 @@ const pod = (s: TerraformStack, opts: { labelled?: boolean; namespace?: string; 
   });
 const vault = (s: TerraformStack, purge: boolean) =>
   new KeyVault(s, "kv", { name: "kv", location: "eastus", resourceGroupName: "rg", tenantId: "t", skuName: "standard", purgeProtectionEnabled: purge });
-const cluster = (s: TerraformStack, opts: { oidc?: boolean; localAccountDisabled?: boolean } = {}) =>
+const cluster = (s: TerraformStack, opts: { oidc?: boolean; workloadIdentity?: boolean; localAccountDisabled?: boolean } = {}) =>
   new KubernetesCluster(s, "aks", {
     name: "aks",
     location: "eastus",
@@ -79,7 +79,7 @@ const cluster = (s: TerraformStack, opts: { oidc?: boolean; localAccountDisabled
     defaultNodePool: { name: "system", vmSize: "Standard_D2s_v5", nodeCount: 1 },
     identity: { type: "SystemAssigned" },
     oidcIssuerEnabled: opts.oidc ?? true,
-    workloadIdentityEnabled: opts.oidc ?? true,
+    workloadIdentityEnabled: opts.workloadIdentity ?? opts.oidc ?? true,
     localAccountDisabled: opts.localAccountDisabled ?? true,
   });
 
@@ -307,19 +307,7 @@ describe("what each rule says, and the edges of what it looks at", () => {
   });
 
   test("AZWI011 names the cluster and both settings, and a cluster with only one of them off is enough", () => {
-    const half = (s: TerraformStack) => {
-      const c = new KubernetesCluster(s, "aks", {
-        name: "aks",
-        location: "eastus",
-        resourceGroupName: "rg",
-        dnsPrefix: "aks",
-        defaultNodePool: { name: "system", vmSize: "Standard_D2s_v5", nodeCount: 1 },
-        identity: { type: "SystemAssigned" },
-        oidcIssuerEnabled: true,
-        workloadIdentityEnabled: false,
-      });
-      credential(s, "fic", { issuer: c.oidcIssuerUrl });
-    };
+    const half = (s: TerraformStack) => void credential(s, "fic", { issuer: cluster(s, { oidc: true, workloadIdentity: false }).oidcIssuerUrl });
     expect(findingsOf(half).find((f) => f.startsWith("AZWI011"))).toMatch(/^AZWI011 trusts cluster hand\/aks, which has oidc_issuer_enabled=true/);
   });
 
@@ -384,19 +372,7 @@ describe("what each rule says, and the edges of what it looks at", () => {
   });
 
   test("AZWI011 fires for a cluster with only the OIDC issuer off, naming both settings", () => {
-    const half = (s: TerraformStack) => {
-      const c = new KubernetesCluster(s, "aks", {
-        name: "aks",
-        location: "eastus",
-        resourceGroupName: "rg",
-        dnsPrefix: "aks",
-        defaultNodePool: { name: "system", vmSize: "Standard_D2s_v5", nodeCount: 1 },
-        identity: { type: "SystemAssigned" },
-        oidcIssuerEnabled: false,
-        workloadIdentityEnabled: true,
-      });
-      credential(s, "fic", { issuer: c.oidcIssuerUrl });
-    };
+    const half = (s: TerraformStack) => void credential(s, "fic", { issuer: cluster(s, { oidc: false, workloadIdentity: true }).oidcIssuerUrl });
     expect(findingsOf(half)).toContain("AZWI011 trusts cluster hand/aks, which has oidc_issuer_enabled=false and workload_identity_enabled=true");
   });
 
