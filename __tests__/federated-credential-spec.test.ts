@@ -7,18 +7,9 @@ import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ManagedIdentity } from "../lib";
 import { normalizeRegion, regionList } from "../lib/guardrails/regions";
-import { newStack } from "./support/helpers";
+import { newStack, synthError } from "./support/helpers";
 
 const ISSUER = "https://issuer.example.com/";
-
-function synthError(stack: TerraformStack): string {
-  try {
-    Testing.synth(stack, true);
-    return "";
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 /** The synth error of one identity given the credentials. */
 function credentialsError(...credentials: Array<{ name: string; subject: string; issuer?: string; audience?: string }>): string {

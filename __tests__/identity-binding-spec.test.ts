@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { App, Aspects, Testing, TerraformStack } from "cdktf";
+import { App, Aspects, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { PodV1 } from "@cdktf/provider-kubernetes/lib/pod-v1";
@@ -18,7 +18,7 @@ import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
 import { AksWithOidc, IdentityBinding, ManagedIdentity, WorkloadIdentityChecks } from "../lib";
 import { identityResourceIdWarnings } from "../lib/guardrails/identity-binding";
-import { newStack } from "./support/helpers";
+import { newStack, synthError } from "./support/helpers";
 
 const CLIENT_ID = "00000000-0000-0000-0000-00000000000b";
 const OTHER_CLIENT_ID = "00000000-0000-0000-0000-00000000000a";
@@ -252,14 +252,6 @@ describe("the credential AKS writes on a bound identity", () => {
   }
   const credentials = (stack: TerraformStack, identity: ManagedIdentity, n: number, from = 0) => {
     for (let i = from; i < from + n; i++) identity.addFederatedCredential(stack, `fic${i}`, { name: `fic-${i}`, issuer: "https://issuer.example.com/", subject: `system:serviceaccount:ns:sa${i}` });
-  };
-  const synthError = (stack: TerraformStack) => {
-    try {
-      Testing.synth(stack, true);
-      return "";
-    } catch (e) {
-      return (e as Error).message;
-    }
   };
 
   test("a binding on an identity with 20 credentials is refused: AKS's credential would be number 21", () => {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { App, Aspects, Testing, TerraformStack } from "cdktf";
+import { App, Aspects, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
@@ -27,7 +27,7 @@ import { renderReview } from "../lib/tools/review/render";
 import { identityBindingsExample } from "../examples/identity-bindings";
 import { buildConfiguredApp } from "../stacks";
 import { validateStack } from "../lib/tools/validate/validate";
-import { all, newStack, only, resolve, synth } from "./support/helpers";
+import { all, newStack, only, resolve, synth, synthError } from "./support/helpers";
 import { expectValidSynthOutput } from "./support/schema-validation";
 
 const TYPE = "Microsoft.ContainerService/managedClusters/identityBindings@2026-05-01";
@@ -60,16 +60,6 @@ function clusterAndIdentity(): { stack: TerraformStack; cluster: AksWithOidc; id
   const cluster = new AksWithOidc(stack, "aks", { name: "aks1", resourceGroupName: "rg1", location: "westeurope", tenantId: "00000000-0000-0000-0000-000000000001" });
   const identity = new ManagedIdentity(stack, "id", { name: "id-shared", resourceGroupName: "rg1", location: "westeurope" });
   return { stack, cluster, identity };
-}
-
-/** The synth error of a stack (its validations), or "" when it synthesizes. */
-function synthError(stack: TerraformStack): string {
-  try {
-    Testing.synth(stack, true);
-    return "";
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 describe("the example: two clusters, one identity, one binding each", () => {

@@ -23,6 +23,16 @@ export function synth(stack: TerraformStack): any {
   return json;
 }
 
+/** The synth error of a stack (its validations), or "" when it synthesizes. */
+export function synthError(stack: TerraformStack): string {
+  try {
+    Testing.synth(stack, true);
+    return "";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Every resource (or data source with kind "data") of a type: [{ name, body }]. */
 export function all(json: any, type: string, kind: "resource" | "data" = "resource"): Array<{ name: string; body: any }> {
   return Object.entries(json[kind]?.[type] ?? {}).map(([name, body]) => ({ name, body }));
